@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import { DEFAULT_SUITES, DEFAULT_TIMEOUT_S, defaultJobs, loadConfig } from '../../config/config.js';
+import { defaultCacheDir } from '../../nix/eval-cache.js';
+import { jsonReporter } from '../../report/json-reporter.js';
+import { junitReporter } from '../../report/junit-reporter.js';
+import type { Reporter } from '../../report/reporter.js';
+import type { RunResult } from '../../result/model.js';
+import { terminalReporter } from '../../report/terminal-reporter.js';
+import { runTests, writeReports } from '../../run/test-run.js';
+import { EXIT, InputError } from '../../util/errors.js';
+import { listFlag, type Command } from '../command.js';
+
+const REPORTERS: Record<string, () => Reporter> = {
+  terminal: () => terminalReporter(),
+  junit: () => junitReporter(),
+  json: () => jsonReporter(),
+};
+
+export const testCommand: Command = {
+  name: 'test',
+  summary: 'evaluate hosts and check the assertions of the suites',
+  usage: 'nixcheck test [--flake DIR|REF] [--suite GLOB]... [--host NAME]... [flags]',
+  flags: [
+    { name: 'flake', type: 'string', value: 'REF', description: 'Flake to test (a directory or flake reference). Default: `flake` in nixcheck.yaml.' },
+    { name: 'suite', type: 'string', multiple: true, value: 'GLOB', description: `Suite files (repeatable). Default: \`suites\` in nixcheck.yaml, else ${DEFAULT_SUITES.join(', ')}.` },
+    { name: 'host', type: 'string', multiple: true, value: 'NAME', description: 'Only these targets (repeatable or comma-separated).' },
+    { name: 'hosts-attr', type: 'string', value: 'ATTR', description: 'Attribute set holding the hosts. Default: nixosConfigurations.' },
+    { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Targets evaluated in parallel. Default: cores, bounded by free memory at 1.5 GiB each.' },
+    { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation; the process group is killed after it. Default: ${DEFAULT_TIMEOUT_S}.` },
+    { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory. Default: reports/.' },
+    { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json (repeatable). Default: all three.' },
+    { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
+    { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
+    { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
+  ],
+  async run(values) {
+    const config = await loadConfig(values.config as string | undefined);
+    const cwd = process.cwd();
+    const flagSuites = listFlag(values.suite);
+    const reporterNames = listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json'];
+    const unknown = reporterNames.filter((r) => !(r in REPORTERS));
+    if (unknown.length) throw new InputError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);
+    const reporters = reporterNames.map((r) => REPORTERS[r]!());
+    const outDir = values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports');
+    const flake = (values.flake as string | undefined) ?? config.flake;
+    const result = await runTests({
+      ...(flake ? { flake } : {}),
+      // Flags are relative to where the user stands; config entries to the config file.
+      baseDir: values.flake || flagSuites ? cwd : config.baseDir,
+      suites: flagSuites ?? config.suites ?? DEFAULT_SUITES,
+      hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
+      ...(listFlag(values.host) ? { hosts: listFlag(values.host)! } : {}),
+      jobs: positiveNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
+      timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+      cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir()),
+      outDir,
+      reporters,
+    });
+    const { failures } = await writeReports(result, reporters, outDir);
+    for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
+    if (failures.length > 0) return EXIT.infrastructure;
+    return exitCodeFor(result);
+  },
+};
+
+function positiveNumber(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} expects a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** 3 when Nix could not answer (a target failed to load, a timeout); 1 for findings, broken options included. */
+export function exitCodeFor(result: RunResult): number {
+  if (result.cases.some((c) => c.errorReason === 'target' || c.errorReason === 'timeout')) return EXIT.infrastructure;
+  return result.summary.fail > 0 || result.summary.error > 0 ? EXIT.failures : EXIT.ok;
+}

@@ -1,0 +1,57 @@
+import { EXIT } from '../util/errors.js';
+import { commandHelp, parseCommandArgs, type Command } from './command.js';
+import { testCommand } from './commands/test.js';
+
+export const COMMANDS: Command[] = [testCommand];
+
+export function mainHelp(): string {
+  return [
+    'nixcheck: test and audit what NixOS configurations really evaluate to',
+    '',
+    'Usage: nixcheck <command> [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+    'Exit codes: 0 all passed, 1 assertions failed, 2 usage/config/suite error, 3 Nix or infrastructure failure.',
+    'Run `nixcheck <command> --help` for its flags.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp() + '\n');
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version') {
+    const { VERSION } = await import('../run/test-run.js');
+    process.stdout.write(`nixcheck ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`nixcheck: unknown command "${name}"\n\n${mainHelp()}\n`);
+    return EXIT.usage;
+  }
+  try {
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      process.stdout.write(commandHelp(command) + '\n');
+      return EXIT.ok;
+    }
+    return await command.run(values, positionals);
+  } catch (err) {
+    const e = err as Error & { exitCode?: number };
+    process.stderr.write(`nixcheck: ${e.message}\n`);
+    return e.exitCode ?? EXIT.infrastructure;
+  }
+}
+
+// Run when executed directly (bin/nixcheck.js imports dist/cli/main.js; tsx runs this file).
+const invokedDirectly = process.argv[1] && /[\\/](main\.(ts|js)|nixcheck(\.js)?)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[^/]+(\/.*)?$/;
+
+/**
+ * Maps files Nix reports (usually copies in the store) back to the user's checkout, and
+ * finds the line that defines a value: the module system gives definitions a file but
+ * never a line.
+ */
+export class SourceLocator {
+  private readonly lines = new Map<string, Promise<string[] | undefined>>();
+
+  /** `roots`: local directories whose store copies may appear (the flake, its git top level). */
+  constructor(private readonly roots: readonly string[]) {}
+
+  toLocal(file: string): string | undefined {
+    const store = STORE_PATH.exec(file);
+    if (!store) return existsSync(file) ? file : undefined;
+    const rest = store[1] ?? '';
+    for (const root of this.roots) {
+      const candidate = join(root, rest);
+      if (existsSync(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  /** Path relative to the working directory, for reports. */
+  display(file: string): string {
+    const rel = relative(process.cwd(), file);
+    return rel.startsWith('..') ? file : rel;
+  }
+
+  /**
+   * The line that most likely defines `path` in `file`: the last segment written as an
+   * attribute name, preferring lines that also spell out more of the path before it.
+   */
+  async findDefinitionLine(file: string, path: readonly string[]): Promise<number | undefined> {
+    const lines = await this.readLines(file);
+    if (!lines || path.length === 0) return undefined;
+    const last = path[path.length - 1]!;
+    const keyPattern = new RegExp(`(^|[\\s.{;(])("${escape(last)}"|${escape(last)})\\s*=`);
+    let best: { line: number; score: number } | undefined;
+    lines.forEach((text, i) => {
+      if (!keyPattern.test(text) || /^\s*#/.test(text)) return;
+      let score = 1;
+      for (let k = path.length - 2; k >= 0; k--) {
+        if (!text.includes(path[k]!)) break;
+        score++;
+      }
+      if (!best || score > best.score) best = { line: i + 1, score };
+    });
+    return best?.line;
+  }
+
+  private readLines(file: string): Promise<string[] | undefined> {
+    let cached = this.lines.get(file);
+    if (!cached) {
+      cached = readFile(file, 'utf8').then(
+        (t) => t.split('\n'),
+        () => undefined,
+      );
+      this.lines.set(file, cached);
+    }
+    return cached;
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

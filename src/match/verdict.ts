@@ -1,0 +1,34 @@
+import type { ItemOutcome } from '../nix/request.js';
+import type { Verdict } from '../result/model.js';
+import { describeMatchers, match, type MatcherSpec, type Observed } from './matchers.js';
+
+export interface Judgement {
+  verdict: Verdict;
+  expected: string;
+  message?: string;
+}
+
+/** sysctl values are int, string or bool in real configs; compare them as numbers. */
+export function isSysctlPath(path: readonly string[]): boolean {
+  return path[0] === 'boot' && path[1] === 'kernel' && path[2] === 'sysctl';
+}
+
+export function observe(outcome: ItemOutcome): Observed {
+  return outcome.status === 'value'
+    ? { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type }
+    : { kind: 'error', error: outcome.error };
+}
+
+/**
+ * pass/fail when the matchers could be checked; error when evaluation failed and no
+ * `throws` matcher expected it to.
+ */
+export function judge(matchers: MatcherSpec, outcome: ItemOutcome, path: readonly string[], root: 'config' | 'attr'): Judgement {
+  const expected = describeMatchers(matchers);
+  if (outcome.status === 'error' && matchers.throws === undefined) {
+    const why = outcome.reason === 'timeout' ? 'evaluation timed out' : 'evaluation failed';
+    return { verdict: 'error', expected, message: why };
+  }
+  const result = match(matchers, observe(outcome), { numericStrings: root === 'config' && isSysctlPath(path) });
+  return result.pass ? { verdict: 'pass', expected } : { verdict: 'fail', expected, message: result.reason };
+}

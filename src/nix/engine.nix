@@ -1,0 +1,173 @@
+# nixcheck's evaluation engine: reads every value a run needs from one target in a
+# single Nix evaluation.
+#
+# Everything that comes from suites and controls arrives as JSON data in the file named
+# by $NIXCHECK_REQUEST_FILE (read with builtins.fromJSON), never as Nix source, so an
+# attribute name like `a"; builtins.abort "x` is only an attribute name.
+#
+# Progress markers (`trace: nixcheck:begin:<id>`) go to stderr before each item, so when
+# an error Nix cannot catch (abort, infinite recursion, a timeout) ends the process, the
+# caller knows which item was being evaluated and can re-run the others without it.
+let
+  request = builtins.fromJSON (builtins.readFile (builtins.getEnv "NIXCHECK_REQUEST_FILE"));
+
+  inherit (builtins) length elemAt isAttrs isList typeOf tryEval deepSeq foldl' trace;
+
+  # --- the target -------------------------------------------------------------------
+
+  walk = root: path:
+    foldl'
+      (acc: segment:
+        if acc.exists && isAttrs acc.value && acc.value ? ${segment}
+        then { exists = true; value = acc.value.${segment}; }
+        else { exists = false; value = null; })
+      { exists = true; value = root; }
+      path;
+
+  loadBase = base:
+    let
+      source =
+        if base.kind == "flake" then builtins.getFlake base.flake
+        else let imported = import (/. + base.file); in
+          if builtins.isFunction imported then imported { } else imported;
+      found = walk source base.attrPath;
+    in
+    if found.exists then found.value
+    else throw "nixcheck: the target has no attribute ${builtins.concatStringsSep "." base.attrPath}";
+
+  base = loadBase request.base;
+
+  # A priority wrapper exactly as lib.mkOverride builds it.
+  override = priority: content: { _type = "override"; inherit priority content; };
+
+  # Suite `with:` data becomes a module whose leaves carry the requested priority.
+  withModule = variant:
+    let
+      wrap = value:
+        if isAttrs value then builtins.mapAttrs (_: wrap) value
+        else override variant.priority value;
+    in
+    { config = wrap variant.config; _file = "nixcheck `with:` overrides"; };
+
+  targetFor = variant:
+    if variant.config == null then base
+    else if base ? extendModules then base.extendModules { modules = [ (withModule variant) ]; }
+    else throw "nixcheck: `with:` needs a module-system result with extendModules, and this target has none";
+
+  variants = builtins.listToAttrs (map (v: { name = v.id; value = targetFor v; }) request.variants);
+
+  # --- values as data ---------------------------------------------------------------
+
+  nixType = value:
+    let t = typeOf value; in
+    if t == "set" && (value.type or null) == "derivation" then "derivation"
+    else if t == "lambda" || t == "primop" || t == "primop-app" then "function"
+    else t;
+
+  # Like `nix eval --json`, but functions and paths become strings instead of errors
+  # or store copies.
+  toData = value:
+    let t = nixType value; in
+    if t == "derivation" then value.outPath
+    else if t == "set" then builtins.mapAttrs (_: toData) value
+    else if t == "list" then map toData value
+    else if t == "function" then "<function>"
+    else if t == "path" then toString value
+    else value;
+
+  # --- evidence: where the module system says the value came from --------------------
+
+  isOption = node: isAttrs node && (node._type or null) == "option";
+
+  findOption = options: path:
+    let
+      go = node: i:
+        if isOption node then { found = true; option = node; depth = i; }
+        else if i >= length path || !(isAttrs node) || !(node ? ${elemAt path i}) then { found = false; }
+        else go node.${elemAt path i} (i + 1);
+    in
+    go options 0;
+
+  # Unwrap mkIf/mkOverride/mkMerge around one raw definition value, following `rest`,
+  # to learn whether this definition sets the key and with which priority.
+  definitionFor = value: rest:
+    let
+      kind = if isAttrs value then value._type or null else null;
+    in
+    if kind == "override" then
+      let inner = definitionFor value.content rest; in
+      inner // { priority = if inner.priority == null then value.priority else inner.priority; }
+    else if kind == "if" then
+      (if value.condition then definitionFor value.content rest else { present = false; priority = null; })
+    else if kind == "merge" then
+      let
+        found = builtins.filter (d: d.present) (map (c: definitionFor c rest) value.contents);
+      in
+      if found == [ ] then { present = false; priority = null; } else builtins.head found
+    else if rest == [ ] then { present = true; priority = null; }
+    else if isAttrs value && value ? ${builtins.head rest} then definitionFor value.${builtins.head rest} (builtins.tail rest)
+    else { present = false; priority = null; };
+
+  safe = default: value: let r = tryEval value; in if r.success then r.value else default;
+
+  evidenceFor = target: path:
+    let
+      found = findOption (target.options or { }) path;
+      option = found.option;
+      rest = builtins.genList (i: elemAt path (found.depth + i)) (length path - found.depth);
+      definitions = safe [ ] (deepSeq (map (d: d.file) option.definitionsWithLocations) option.definitionsWithLocations);
+      keyDefinitions =
+        builtins.filter (d: d.present)
+          (map (d: let def = safe { present = false; priority = null; } (definitionFor d.value rest); in
+                   { inherit (d) file; inherit (def) present; priority = if def.priority == null then 100 else def.priority; })
+               definitions);
+      bestKeyPriority = foldl' (acc: d: if acc == null || d.priority < acc then d.priority else acc) null keyDefinitions;
+      highestPrio = safe null option.highestPrio;
+    in
+    if !(found.found or false) then null
+    else {
+      option = builtins.genList (i: elemAt path i) found.depth;
+      subPath = rest;
+      isDefined = safe false option.isDefined;
+      declarations = safe [ ] (map toString (option.declarations or [ ]));
+      declarationPositions = safe [ ] (deepSeq (option.declarationPositions or [ ]) (option.declarationPositions or [ ]));
+    } // (
+      if rest == [ ] then {
+        priority = highestPrio;
+        source = if highestPrio == null then "unknown" else if highestPrio >= 1500 then "default" else "user";
+        definitions = map (d: { file = toString d.file; priority = highestPrio; }) definitions;
+      } else {
+        priority = bestKeyPriority;
+        source = if keyDefinitions == [ ] then "default" else "user";
+        definitions = map (d: { file = toString d.file; inherit (d) priority; })
+          (builtins.filter (d: d.priority == bestKeyPriority) keyDefinitions);
+      }
+    );
+
+  # --- items ------------------------------------------------------------------------
+
+  evaluateItem = item:
+    let
+      target = variants.${item.variant};
+      root = if item.root == "config" then target.config else target;
+      found = walk root item.path;
+      value = if found.exists then toData found.value else null;
+      type = if found.exists then nixType found.value else null;
+      evidence = if item.evidence && item.root == "config" then safe null (deepSeq (evidenceFor target item.path) (evidenceFor target item.path)) else null;
+      outcome = { inherit (found) exists; inherit value type; };
+      checked = if request.catch then tryEval (deepSeq outcome outcome) else { success = true; value = deepSeq outcome outcome; };
+    in
+    if checked.success then checked.value // { ok = true; inherit evidence; } else { ok = false; };
+
+  # Force the target (and each variant) first: an error there concerns every item.
+  targetsReady = trace "nixcheck:target" (deepSeq (builtins.attrNames variants) (
+    builtins.all (v: isAttrs v) (builtins.attrValues variants)));
+
+  results = foldl'
+    (acc: item:
+      let result = trace "nixcheck:begin:${item.id}" (evaluateItem item); in
+      deepSeq result (acc // { ${item.id} = result; }))
+    { }
+    request.items;
+in
+builtins.seq targetsReady { inherit results; }

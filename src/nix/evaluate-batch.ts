@@ -1,0 +1,138 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { runInProcessGroup } from '../process/run-group.js';
+import { packagePath } from '../util/package-root.js';
+import { NIX_FEATURE_ARGS, MARKER_PREFIX, nixBinary, nixErrorText } from './nix-cli.js';
+import type { BaseTarget, EvalItem, ItemOutcome, RawEvidence, Variant } from './request.js';
+
+export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
+
+export interface BatchOptions {
+  timeoutMs: number;
+  /** Parallel single-item evaluations used to collect error messages. */
+  errorConcurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface BatchResult {
+  outcomes: ItemOutcome[];
+  processes: number;
+}
+
+interface EngineAnswer {
+  results: Record<string, { ok: boolean; exists?: boolean; value?: unknown; type?: string | null; evidence?: RawEvidence | null }>;
+}
+
+interface Attempt {
+  answer?: EngineAnswer;
+  /** Last progress marker seen: `target` or an item id. */
+  lastMarker?: string;
+  error?: string;
+  timedOut: boolean;
+}
+
+/**
+ * Evaluate every item of one target. One Nix process answers all items in the normal
+ * case; an item that kills Nix (abort, infinite recursion, timeout) is identified by the
+ * progress markers, given its own error, and the others are evaluated again without it.
+ * Items whose errors Nix could catch get their real message from a second, per-item pass.
+ */
+export async function evaluateBatch(base: BaseTarget, items: readonly EvalItem[], options: BatchOptions): Promise<BatchResult> {
+  const outcomes: ItemOutcome[] = new Array(items.length);
+  let processes = 0;
+  let remaining = items.map((_, i) => i);
+  const caught: number[] = [];
+
+  while (remaining.length > 0) {
+    processes++;
+    const attempt = await runEngine(base, remaining.map((i) => items[i]!), true, options);
+    if (attempt.answer) {
+      remaining.forEach((itemIndex, k) => {
+        const r = attempt.answer!.results[String(k)];
+        if (r?.ok) {
+          outcomes[itemIndex] = { status: 'value', exists: r.exists ?? false, value: r.value ?? null, type: r.type ?? null, evidence: r.evidence ?? null };
+        } else {
+          caught.push(itemIndex);
+        }
+      });
+      break;
+    }
+    const culprit = attempt.lastMarker?.startsWith('begin:') ? Number(attempt.lastMarker.slice('begin:'.length)) : undefined;
+    if (culprit === undefined || Number.isNaN(culprit)) {
+      // The target itself failed to load: that is every item's answer.
+      for (const i of remaining) outcomes[i] = { status: 'error', error: attempt.error!, reason: attempt.timedOut ? 'timeout' : 'target' };
+      remaining = [];
+      break;
+    }
+    const itemIndex = remaining[culprit]!;
+    outcomes[itemIndex] = { status: 'error', error: attempt.error!, reason: attempt.timedOut ? 'timeout' : 'fatal' };
+    remaining = remaining.filter((i) => i !== itemIndex);
+  }
+
+  const limit = pLimit(options.errorConcurrency ?? 2);
+  await Promise.all(
+    caught.map((itemIndex) =>
+      limit(async () => {
+        processes++;
+        const attempt = await runEngine(base, [items[itemIndex]!], false, options);
+        outcomes[itemIndex] = attempt.answer
+          ? // Failed under tryEval yet succeeded without it: report rather than guess.
+            { status: 'error', error: 'evaluation failed inside builtins.tryEval but succeeded on its own', reason: 'throw' }
+          : { status: 'error', error: attempt.error!, reason: attempt.timedOut ? 'timeout' : 'throw' };
+      }),
+    ),
+  );
+  return { outcomes, processes };
+}
+
+async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErrors: boolean, options: BatchOptions): Promise<Attempt> {
+  const variantIds = new Map<string, string>();
+  const variants: (Variant & { id: string })[] = [];
+  const variantId = (v: Variant) => {
+    const key = JSON.stringify(v);
+    let id = variantIds.get(key);
+    if (!id) {
+      id = `v${variants.length}`;
+      variantIds.set(key, id);
+      variants.push({ id, ...v });
+    }
+    return id;
+  };
+  const request = {
+    base,
+    catch: catchErrors,
+    items: items.map((item, k) => ({ id: String(k), variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence })),
+    variants,
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'nixcheck-'));
+  const requestFile = join(dir, 'request.json');
+  await writeFile(requestFile, JSON.stringify(request));
+  let lastMarker: string | undefined;
+  try {
+    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', '--impure', '--file', ENGINE_FILE], {
+      env: { NIXCHECK_REQUEST_FILE: requestFile },
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onStderrLine: (line) => {
+        if (line.startsWith(MARKER_PREFIX)) lastMarker = line.slice(MARKER_PREFIX.length).trim();
+      },
+    });
+    if (run.exitCode === 0 && !run.timedOut) {
+      try {
+        return { answer: JSON.parse(run.stdout) as EngineAnswer, lastMarker, timedOut: false };
+      } catch {
+        return { error: `nix printed output that is not JSON: ${run.stdout.slice(0, 200)}`, lastMarker, timedOut: false };
+      }
+    }
+    const error = run.timedOut
+      ? `evaluation timed out after ${(options.timeoutMs / 1000).toFixed(1)} s (the process group was killed)`
+      : run.cancelled
+        ? 'evaluation cancelled'
+        : nixErrorText(run.stderr);
+    return { error, lastMarker, timedOut: run.timedOut };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

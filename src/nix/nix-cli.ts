@@ -1,0 +1,58 @@
+import { execa } from 'execa';
+import { InfrastructureError } from '../util/errors.js';
+
+/**
+ * How nixcheck calls Nix. Only interfaces that Nix 2.8 through 2.3x, Lix and Determinate
+ * Nix share: `nix eval --json --impure --file`, `builtins.getFlake`, and flakes enabled
+ * per call, so a user's nix.conf needs no change.
+ */
+export const NIX_FEATURE_ARGS = ['--extra-experimental-features', 'nix-command flakes'] as const;
+
+export interface NixInfo {
+  binary: string;
+  version: string;
+}
+
+let cached: Promise<NixInfo> | undefined;
+
+export function nixBinary(): string {
+  return process.env.NIXCHECK_NIX ?? 'nix';
+}
+
+/** `nix --version`, once per process. Missing Nix is an infrastructure error. */
+export function detectNix(): Promise<NixInfo> {
+  cached ??= (async () => {
+    const binary = nixBinary();
+    const result = await execa(binary, ['--version'], { reject: false });
+    if (result.exitCode !== 0 || typeof result.stdout !== 'string') {
+      cached = undefined;
+      throw new InfrastructureError(
+        `nix is not available (${binary} --version failed${result.stderr ? `: ${String(result.stderr).trim()}` : ''}). Install Nix 2.8 or newer.`,
+      );
+    }
+    const match = /(\d+\.\d+(?:\.\d+)?\S*)/.exec(result.stdout);
+    return { binary, version: match ? match[1]! : result.stdout.trim() };
+  })();
+  return cached;
+}
+
+/** Nix prints coloured errors; reports want plain text. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+export const MARKER_PREFIX = 'trace: nixcheck:';
+
+/** The error part of Nix's stderr: markers, warnings before the error and the `--show-trace` hint removed. */
+export function nixErrorText(stderr: string): string {
+  const lines = stripAnsi(stderr)
+    .split('\n')
+    .filter((l) => !l.startsWith(MARKER_PREFIX))
+    .filter((l) => !/^\(use '--show-trace' to show detailed location information\)$/.test(l.trim()));
+  const first = lines.findIndex((l) => l.startsWith('error:'));
+  const text = (first >= 0 ? lines.slice(first) : lines).join('\n').trim();
+  return text || 'nix failed without an error message';
+}

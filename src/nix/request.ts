@@ -1,0 +1,42 @@
+/** The JSON request engine.nix reads, and what it answers. Shared by the evaluator and the cache. */
+
+export type BaseTarget =
+  | { kind: 'flake'; flake: string; attrPath: string[] }
+  | { kind: 'file'; file: string; attrPath: string[] };
+
+/** Extra config applied with extendModules; `config: null` is the target as it is. */
+export interface Variant {
+  config: Record<string, unknown> | null;
+  /** Module-system priority of the `with` definitions: 100 normal, 50 mkForce, 1000 mkDefault. */
+  priority: number;
+}
+
+export interface EvalItem {
+  variant: Variant;
+  root: 'config' | 'attr';
+  path: string[];
+  /** Also collect the module system's evidence (definitions, priority) for a config path. */
+  evidence: boolean;
+}
+
+export interface RawEvidence {
+  option: string[];
+  subPath: string[];
+  isDefined: boolean;
+  priority: number | null;
+  source: 'default' | 'user' | 'unknown';
+  declarations: string[];
+  declarationPositions: { file: string; line: number; column: number }[];
+  definitions: { file: string; priority: number | null }[];
+}
+
+export type ItemOutcome =
+  | { status: 'value'; exists: boolean; value: unknown; type: string | null; evidence: RawEvidence | null }
+  | { status: 'error'; error: string; reason: 'throw' | 'fatal' | 'timeout' | 'target' };
+
+export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;
+
+export function describeBase(base: BaseTarget): string {
+  const attr = base.attrPath.join('.');
+  return base.kind === 'flake' ? `${base.flake}#${attr}` : `${base.file}${attr ? `:${attr}` : ''}`;
+}

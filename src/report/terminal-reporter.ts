@@ -1,0 +1,77 @@
+import { describeDefinitions } from '../evidence/evidence.js';
+import type { CaseResult, RunResult } from '../result/model.js';
+import type { RunEvent } from '../run/events.js';
+import { formatValue, type Reporter } from './reporter.js';
+
+export interface TerminalOptions {
+  out?: NodeJS.WritableStream & { isTTY?: boolean };
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
+  color?: boolean;
+}
+
+/** Progress while evaluating (on a TTY), then every failure in full, then a summary. */
+export function terminalReporter(options: TerminalOptions = {}): Reporter {
+  const out = options.out ?? process.stdout;
+  const progress = options.progress ?? process.stderr;
+  const color = options.color ?? (Boolean(out.isTTY) && !process.env.NO_COLOR);
+  const paint = (code: number) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const red = paint(31);
+  const green = paint(32);
+  const yellow = paint(33);
+  const dim = paint(2);
+  const bold = paint(1);
+  const showProgress = Boolean(progress.isTTY);
+  let targetsDone = 0;
+  let targetsTotal = 0;
+
+  return {
+    name: 'terminal',
+    onEvent(event: RunEvent) {
+      if (!showProgress) return;
+      if (event.type === 'run-start') targetsTotal = event.targets;
+      if (event.type === 'target-start') progress.write(`\r\u001b[K${dim(`evaluating ${event.target} (${event.items} values)…`)}`);
+      if (event.type === 'target-end') {
+        targetsDone++;
+        progress.write(
+          `\r\u001b[K${dim(`[${targetsDone}/${targetsTotal}] ${event.target}: ${event.cached ? 'cached' : `${(event.durationMs / 1000).toFixed(2)} s, ${event.processes} nix process(es)`}`)}\n`,
+        );
+      }
+    },
+    async finish(result: RunResult) {
+      const problems = result.cases.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
+      for (const c of problems) out.write(formatProblem(c, { red, yellow, dim, bold }) + '\n');
+      const s = result.summary;
+      const parts = [
+        s.pass ? green(`${s.pass} passed`) : `${s.pass} passed`,
+        s.fail ? red(`${s.fail} failed`) : `${s.fail} failed`,
+        s.error ? yellow(`${s.error} errors`) : `${s.error} errors`,
+        `${s.skip} skipped`,
+      ];
+      const cached = result.evaluations.filter((e) => e.cached).length;
+      out.write(
+        `\n${bold('nixcheck')} ${parts.join(', ')} ${dim(`(${s.total} checks, ${result.evaluations.length} targets${cached ? `, ${cached} from cache` : ''}, ${(result.durationMs / 1000).toFixed(2)} s)`)}\n`,
+      );
+      return [];
+    },
+  };
+}
+
+type Paint = (text: string) => string;
+
+export function formatProblem(c: CaseResult, p: { red: Paint; yellow: Paint; dim: Paint; bold: Paint }): string {
+  const head = c.verdict === 'fail' ? p.red('FAIL') : p.yellow('ERROR');
+  const lines = [
+    `${head} ${p.bold(c.name)} ${p.dim(`[${c.target.label}]`)}`,
+    `  at ${c.location.file}:${c.location.line}:${c.location.column} (${c.suite})`,
+    `  ${c.root === 'config' ? 'path' : 'attr'}:     ${c.path}${c.target.with ? p.dim(` with ${JSON.stringify(c.target.with)}`) : ''}`,
+    `  expected: ${c.expected}`,
+  ];
+  if (c.error !== undefined) {
+    lines.push(`  error:    ${c.error.split('\n').join('\n            ')}`);
+  } else {
+    lines.push(`  actual:   ${c.exists === false ? '(path does not exist)' : formatValue(c.actual)}`);
+  }
+  if (c.message && c.verdict === 'fail') lines.push(`  why:      ${c.message}`);
+  if (c.evidence) lines.push(`  defined:  ${describeDefinitions(c.evidence)}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { SourceLocator } from '../evidence/source-locator.js';
+import { resolveFlake } from '../nix/flake-ref.js';
+import { Evaluator } from '../nix/evaluator.js';
+import { gitTopLevel } from '../nix/source-hash.js';
+import type { Reporter } from '../report/reporter.js';
+import { summarize, type RunResult } from '../result/model.js';
+import { loadSuite } from '../suite/load-suite.js';
+import { runSuites } from '../suite/run-suites.js';
+import { InputError } from '../util/errors.js';
+import { globFiles } from '../util/glob.js';
+import { packagePath } from '../util/package-root.js';
+import { RunEvents } from './events.js';
+
+export interface TestRunOptions {
+  flake?: string;
+  /** Directory that relative flake and suite paths resolve against. */
+  baseDir: string;
+  suites: string[];
+  hostsAttr: string;
+  hosts?: string[];
+  jobs: number;
+  timeoutMs: number;
+  cacheDir: string | null;
+  outDir: string;
+  reporters: Reporter[];
+}
+
+export const VERSION: string = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')).version;
+
+/** load and validate -> plan -> evaluate -> verdicts -> reports. */
+export async function runTests(options: TestRunOptions): Promise<RunResult> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const files = (await Promise.all(options.suites.map((g) => globFiles(g, options.baseDir)))).flat();
+  if (files.length === 0) throw new InputError(`no suite files match ${options.suites.map((s) => JSON.stringify(s)).join(', ')}`);
+  const suites = await loadSuitesReportingAll([...new Set(files)]);
+  const flake = options.flake ? resolveFlake(options.flake, options.baseDir) : undefined;
+  const roots = flake?.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
+  const events = new RunEvents();
+  for (const r of options.reporters) if (r.onEvent) events.on((e) => r.onEvent!(e));
+  const evaluator = new Evaluator({ timeoutMs: options.timeoutMs, cacheDir: options.cacheDir });
+  const { cases, stats, nixVersion } = await runSuites(suites, {
+    ...(flake ? { flake } : {}),
+    hostsAttr: options.hostsAttr,
+    ...(options.hosts ? { hosts: options.hosts } : {}),
+    evaluator,
+    jobs: options.jobs,
+    events,
+    locator: new SourceLocator(roots),
+  });
+  const result: RunResult = {
+    schemaVersion: 1,
+    tool: { name: 'nixcheck', version: VERSION },
+    nix: { version: nixVersion },
+    ...(flake ? { flake: flake.ref } : {}),
+    startedAt: startedAt.toISOString(),
+    durationMs: performance.now() - started,
+    evaluations: stats,
+    cases,
+    problems: [],
+    summary: summarize(cases),
+  };
+  events.emit({ type: 'run-end', result });
+  return result;
+}
+
+/** Parse every suite before failing, so one run shows every broken file. */
+async function loadSuitesReportingAll(files: string[]) {
+  const settled = await Promise.allSettled(files.map(loadSuite));
+  const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failures.length > 0) {
+    const errors = failures.map((f) => f.reason as Error);
+    if (errors.length === 1) throw errors[0];
+    throw new InputError(errors.map((e) => e.message).join('\n'));
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof loadSuite>>>).value);
+}
+
+/** Reporters write after the run; a reporter that fails does not stop the others. */
+export async function writeReports(result: RunResult, reporters: Reporter[], outDir: string): Promise<{ written: string[]; failures: string[] }> {
+  const written: string[] = [];
+  const failures: string[] = [];
+  for (const r of reporters) {
+    if (!r.finish) continue;
+    try {
+      written.push(...(await r.finish(result, outDir)));
+    } catch (err) {
+      failures.push(`${r.name} reporter: ${(err as Error).message}`);
+    }
+  }
+  return { written, failures };
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { resolveEvidence } from '../evidence/evidence.js';
+import type { SourceLocator } from '../evidence/source-locator.js';
+import { judge } from '../match/verdict.js';
+import type { Evaluator } from '../nix/evaluator.js';
+import type { CaseResult, TargetRef } from '../result/model.js';
+import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
+import type { RunEvents } from '../run/events.js';
+import { resolveTarget, type ResolvedTarget, type TargetContext } from '../target/resolve-target.js';
+import type { Suite, SuiteCase } from './suite.js';
+
+export interface PlannedCase {
+  id: string;
+  suite: Suite;
+  case: SuiteCase;
+  target: ResolvedTarget;
+}
+
+export interface RunSuitesOptions extends TargetContext {
+  evaluator: Evaluator;
+  jobs: number;
+  events: RunEvents;
+  locator: SourceLocator;
+  /** Only targets whose label (host name) is listed. */
+  hosts?: string[];
+}
+
+/** Every case on every one of its targets, in suite order. */
+export function planSuites(suites: readonly Suite[], ctx: TargetContext & { hosts?: string[] }): PlannedCase[] {
+  const planned: PlannedCase[] = [];
+  for (const suite of suites) {
+    for (const c of suite.cases) {
+      for (const spec of c.targets) {
+        const target = resolveTarget(spec, ctx);
+        if (ctx.hosts && !ctx.hosts.includes(target.label)) continue;
+        const id = createHash('sha1').update(JSON.stringify([suite.file, c.location.line, c.name, target.key])).digest('hex').slice(0, 12);
+        planned.push({ id, suite, case: c, target });
+      }
+    }
+  }
+  return planned;
+}
+
+export async function runSuites(
+  suites: readonly Suite[],
+  options: RunSuitesOptions,
+): Promise<{ cases: CaseResult[]; stats: EvaluationStats[]; nixVersion: string | null }> {
+  const planned = planSuites(suites, options);
+  const toEvaluate = planned.filter((p) => !p.case.skip);
+  const requests: EvalRequest[] = toEvaluate.map((p) => ({
+    target: p.target,
+    item: {
+      variant: { config: p.case.with, priority: p.case.withPriority },
+      root: p.case.root,
+      path: p.case.path,
+      evidence: p.case.root === 'config',
+    },
+  }));
+  options.events.emit({ type: 'run-start', cases: planned.length, targets: new Set(requests.map((r) => r.target.key)).size });
+  const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
+  const answerFor = new Map(toEvaluate.map((p, i) => [p, answers[i]!]));
+
+  const cases: CaseResult[] = [];
+  for (const p of planned) {
+    const base = {
+      id: p.id,
+      kind: 'unit' as const,
+      suite: p.suite.name,
+      suiteFile: p.suite.displayFile,
+      name: p.case.name,
+      location: p.case.location,
+      target: targetRef(p),
+      path: p.case.pathText,
+      root: p.case.root,
+    };
+    const answer = answerFor.get(p);
+    if (!answer) {
+      const skipped: CaseResult = { ...base, verdict: 'skip', expected: '', message: p.case.skip!, durationMs: 0, cached: false };
+      cases.push(skipped);
+      options.events.emit({ type: 'case', result: skipped });
+      continue;
+    }
+    const { outcome } = answer;
+    const judgement = judge(p.case.matchers, outcome, p.case.path, p.case.root);
+    const evidence =
+      outcome.status === 'value' && outcome.evidence ? await resolveEvidence(outcome.evidence, options.locator) : undefined;
+    const result: CaseResult = {
+      ...base,
+      verdict: judgement.verdict,
+      expected: judgement.expected,
+      ...(judgement.message ? { message: judgement.message } : {}),
+      ...(outcome.status === 'value' ? { actual: outcome.value, exists: outcome.exists } : { error: outcome.error, errorReason: outcome.reason }),
+      ...(evidence ? { evidence } : {}),
+      durationMs: answer.durationMs,
+      cached: answer.cached,
+    };
+    cases.push(result);
+    options.events.emit({ type: 'case', result });
+  }
+  return { cases, stats, nixVersion };
+}
+
+function targetRef(p: PlannedCase): TargetRef {
+  const evalTarget = p.target.evalTarget;
+  return {
+    label: p.target.label,
+    ...(p.target.host !== undefined ? { host: p.target.host } : {}),
+    ...(evalTarget.base.kind === 'flake' ? { flake: evalTarget.base.flake } : {}),
+    ...(p.case.with ? { with: p.case.with } : {}),
+  };
+}

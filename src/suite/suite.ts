@@ -1,0 +1,34 @@
+import type { MatcherSpec } from '../match/matchers.js';
+import type { SourceLocation } from '../util/errors.js';
+
+/** Where a case's value comes from, as written in a suite. */
+export interface TargetSpec {
+  host?: string;
+  flakeAttr?: string;
+  /** Absolute, resolved against the suite file. */
+  file?: string;
+  attr?: string;
+}
+
+export interface SuiteCase {
+  name: string;
+  location: SourceLocation;
+  root: 'config' | 'attr';
+  path: string[];
+  /** The path as the user wrote it. */
+  pathText: string;
+  targets: TargetSpec[];
+  /** Nested config for extendModules, or null. */
+  with: Record<string, unknown> | null;
+  withPriority: number;
+  skip?: string;
+  matchers: MatcherSpec;
+}
+
+export interface Suite {
+  file: string;
+  /** The file as shown to users (relative to the working directory). */
+  displayFile: string;
+  name: string;
+  cases: SuiteCase[];
+}

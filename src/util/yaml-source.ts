@@ -1,0 +1,159 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { InputError, type SourceLocation } from './errors.js';
+
+/** A parsed YAML file that can still say where each value came from. */
+export interface YamlSource<T> {
+  file: string;
+  data: T;
+  locate(path: readonly (string | number)[]): SourceLocation;
+}
+
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/**
+ * Parse YAML and validate it against a JSON schema. Every YAML or schema problem is
+ * reported at once, each with file:line:col and what was expected.
+ */
+export async function loadYaml<T>(file: string, validate: ValidateFunction, what: string): Promise<YamlSource<T>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read ${what} ${displayPath(file)}: ${(err as Error).message}`);
+  }
+  return parseYaml<T>(file, text, validate, what);
+}
+
+export function parseYaml<T>(file: string, text: string, validate: ValidateFunction, what: string): YamlSource<T> {
+  const shown = displayPath(file);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourceLocation => {
+    const pos = lineCounter.linePos(offset);
+    return { file: shown, line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      `${what} ${shown} is not valid YAML`,
+      doc.errors.map((e) => ({ location: at(e.pos[0]), message: e.message.split('\n')[0]! })),
+    );
+  }
+  const data = doc.toJS() as T;
+  const locate = (path: readonly (string | number)[]) => locateIn(doc, path, at);
+  if (!validate(data)) {
+    throw new InputError(
+      `${what} ${shown} does not match its schema`,
+      mergeAlternatives(dedupeErrors(validate.errors ?? []).map((e) => describeSchemaError(e, locate))),
+    );
+  }
+  return { file, data, locate };
+}
+
+function locateIn(
+  doc: Document,
+  path: readonly (string | number)[],
+  at: (offset: number) => SourceLocation,
+): SourceLocation {
+  // Walk up until a node with a range exists (a missing property points at its parent).
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return at(node.range[0]);
+  }
+  return at(0);
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** oneOf/anyOf produce one error per branch; keep the most specific ones. */
+function dedupeErrors(errors: ErrorObject[]): ErrorObject[] {
+  const deepest = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    const list = deepest.get(e.instancePath) ?? [];
+    list.push(e);
+    deepest.set(e.instancePath, list);
+  }
+  const out: ErrorObject[] = [];
+  for (const [path, list] of deepest) {
+    const hasDeeper = [...deepest.keys()].some((p) => p !== path && p.startsWith(path + '/'));
+    const meaningful = list.filter((e) => !['oneOf', 'anyOf', 'if'].includes(e.keyword));
+    if (hasDeeper && meaningful.every((e) => e.keyword === 'type' || e.keyword === 'required')) continue;
+    out.push(...(meaningful.length > 0 ? meaningful : list));
+  }
+  const seen = new Set<string>();
+  return out.filter((e) => {
+    const key = `${e.instancePath}|${e.message}|${JSON.stringify(e.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function describeSchemaError(
+  e: ErrorObject,
+  locate: (path: readonly (string | number)[]) => SourceLocation,
+): { location: SourceLocation; message: string } {
+  const path = pointerToPath(e.instancePath);
+  const where = path.length === 0 ? 'the document' : `"${path.join('.')}"`;
+  switch (e.keyword) {
+    case 'additionalProperties':
+    case 'unevaluatedProperties': {
+      const params = e.params as { additionalProperty?: string; unevaluatedProperty?: string };
+      const key = params.additionalProperty ?? params.unevaluatedProperty ?? '?';
+      return { location: locate([...path, key]), message: `unknown key "${key}" in ${where}` };
+    }
+    case 'required':
+      return {
+        location: locate(path),
+        message: `${where} is missing the required key "${(e.params as { missingProperty: string }).missingProperty}"`,
+      };
+    case 'enum':
+      return {
+        location: locate(path),
+        message: `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    default:
+      return { location: locate(path), message: `${where} ${e.message ?? 'is invalid'}` };
+  }
+}
+
+/** Two "missing key" errors at one place come from alternatives (oneOf): say it once. */
+function mergeAlternatives(
+  problems: { location: SourceLocation; message: string }[],
+): { location: SourceLocation; message: string }[] {
+  const missing = /^(.*) is missing the required key "(.*)"$/;
+  const byWhere = new Map<string, { location: SourceLocation; where: string; keys: string[] }>();
+  const out: { location: SourceLocation; message: string }[] = [];
+  for (const p of problems) {
+    const m = missing.exec(p.message);
+    if (!m) {
+      out.push(p);
+      continue;
+    }
+    const entry = byWhere.get(m[1]!) ?? { location: p.location, where: m[1]!, keys: [] };
+    entry.keys.push(m[2]!);
+    byWhere.set(m[1]!, entry);
+  }
+  for (const e of byWhere.values()) {
+    out.push({
+      location: e.location,
+      message:
+        e.keys.length === 1
+          ? `${e.where} is missing the required key "${e.keys[0]}"`
+          : `${e.where} needs one of the keys ${e.keys.map((k) => `"${k}"`).join(' or ')}`,
+    });
+  }
+  return out.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column);
+}

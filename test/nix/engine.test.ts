@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateBatch } from '../../src/nix/evaluate-batch.js';
+import type { EvalItem, ItemOutcome } from '../../src/nix/request.js';
+import { ENGINE_FLAKE } from '../helpers/paths.js';
+
+const plain = { config: null, priority: 100 };
+const item = (path: string[], extra: Partial<EvalItem> = {}): EvalItem => ({ variant: plain, root: 'config', path, evidence: false, ...extra });
+const edge = { kind: 'flake' as const, flake: ENGINE_FLAKE, attrPath: ['nixosConfigurations', 'edge'] };
+
+function value(o: ItemOutcome) {
+  if (o.status !== 'value') throw new Error(`expected a value, got error: ${o.error}`);
+  return o;
+}
+function error(o: ItemOutcome) {
+  if (o.status !== 'error') throw new Error(`expected an error, got ${JSON.stringify(o)}`);
+  return o;
+}
+
+describe('evaluateBatch (real nix)', () => {
+  it('answers every path of a target in one process', async () => {
+    const r = await evaluateBatch(edge, [item(['plain']), item(['text']), item(['list']), item(['nested', 'dotted.key']), item(['missing', 'path'])], { timeoutMs: 60_000 });
+    expect(r.processes).toBe(1);
+    expect(value(r.outcomes[0]!).value).toBe(42);
+    expect(value(r.outcomes[1]!).value).toBe('hello');
+    expect(value(r.outcomes[2]!).value).toEqual([1, 'two', { three: 3 }]);
+    expect(value(r.outcomes[3]!).value).toBe('2');
+    expect(value(r.outcomes[4]!).exists).toBe(false);
+  });
+
+  it('turns functions and derivations into data, with their Nix type', async () => {
+    const r = await evaluateBatch(edge, [item(['fn']), item(['drv'])], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!)).toMatchObject({ value: '<function>', type: 'function' });
+    expect(value(r.outcomes[1]!)).toMatchObject({ value: '/nix/store/00000000000000000000000000000000-fake', type: 'derivation' });
+  });
+
+  it('gives each throwing path its own real Nix message and keeps the others', async () => {
+    const r = await evaluateBatch(edge, [item(['throwing']), item(['plain']), item(['throwingDeep']), item(['asserting'])], { timeoutMs: 60_000 });
+    expect(error(r.outcomes[0]!).error).toMatch(/^error: engine-fixture: deliberate throw/);
+    expect(value(r.outcomes[1]!).value).toBe(42);
+    expect(error(r.outcomes[2]!).error).toMatch(/engine-fixture: deep throw/);
+    expect(error(r.outcomes[3]!).error).toMatch(/assertion .*failed/);
+    for (const o of r.outcomes) if (o.status === 'error') expect(o.error).not.toMatch(/\u001b\[|nixcheck:begin/);
+  });
+
+  it('isolates abort and infinite recursion, which end the Nix process', async () => {
+    const r = await evaluateBatch(edge, [item(['plain']), item(['aborting']), item(['text']), item(['recursive']), item(['list'])], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!).value).toBe(42);
+    expect(error(r.outcomes[1]!)).toMatchObject({ reason: 'fatal' });
+    expect(error(r.outcomes[1]!).error).toMatch(/engine-fixture: deliberate abort/);
+    expect(value(r.outcomes[2]!).value).toBe('hello');
+    expect(error(r.outcomes[3]!).error).toMatch(/infinite recursion/);
+    expect(value(r.outcomes[4]!).value).toEqual([1, 'two', { three: 3 }]);
+    // one batch, then one re-run per fatal path
+    expect(r.processes).toBe(3);
+  });
+
+  it('kills a slow evaluation at the timeout and still answers the other paths', async () => {
+    const r = await evaluateBatch(edge, [item(['plain']), item(['slow']), item(['text'])], { timeoutMs: 1500 });
+    expect(error(r.outcomes[1]!)).toMatchObject({ reason: 'timeout' });
+    expect(error(r.outcomes[1]!).error).toMatch(/timed out after 1\.5 s/);
+    expect(value(r.outcomes[0]!).value).toBe(42);
+    expect(value(r.outcomes[2]!).value).toBe('hello');
+  });
+
+  it('treats suite data as data: an injection attempt is just a missing attribute', async () => {
+    const r = await evaluateBatch(edge, [item(['a"; builtins.abort "x']), item(['${builtins.abort "y"}']), item(['plain'])], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!).exists).toBe(false);
+    expect(value(r.outcomes[1]!).exists).toBe(false);
+    expect(r.processes).toBe(1);
+  });
+
+  it('applies `with` config through extendModules, leaving the base target alone', async () => {
+    const variant = { config: { plain: 7, added: { x: true } }, priority: 100 };
+    const r = await evaluateBatch(edge, [item(['plain']), item(['plain'], { variant }), item(['added', 'x'], { variant })], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!).value).toBe(42);
+    // This fixture's extendModules merges raw values, so the priority wrapper the engine
+    // built (lib.mkOverride's shape) is visible: it travelled as data.
+    expect(value(r.outcomes[1]!).value).toEqual({ _type: 'override', priority: 100, content: 7 });
+    expect(value(r.outcomes[2]!).value).toEqual({ _type: 'override', priority: 100, content: true });
+  });
+
+  it('reports a target that fails to load once, for every item, without re-running per item', async () => {
+    const r = await evaluateBatch({ ...edge, attrPath: ['nixosConfigurations', 'broken'] }, [item(['a']), item(['b']), item(['c'])], { timeoutMs: 60_000 });
+    expect(r.processes).toBe(1);
+    for (const o of r.outcomes) expect(error(o)).toMatchObject({ reason: 'target' });
+    expect(error(r.outcomes[0]!).error).toMatch(/this whole target is broken/);
+  });
+
+  it('reads raw attribute paths relative to the target', async () => {
+    const r = await evaluateBatch({ kind: 'flake', flake: ENGINE_FLAKE, attrPath: ['other', 'nested', 'result'] }, [item(['config', 'plain'], { root: 'attr' })], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!).value).toBe(42);
+  });
+});

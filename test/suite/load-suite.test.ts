@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandWith, loadSuite } from '../../src/suite/load-suite.js';
+import { InputError } from '../../src/util/errors.js';
+import { tempDir } from '../helpers/paths.js';
+
+async function loadText(text: string) {
+  const dir = tempDir();
+  const file = join(dir, 'suite.yaml');
+  writeFileSync(file, text);
+  return { file, load: () => loadSuite(file) };
+}
+
+async function errorOf(text: string): Promise<string> {
+  const { load } = await loadText(text);
+  try {
+    await load();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the suite to be rejected');
+}
+
+describe('loading suites', () => {
+  it('parses cases, paths, targets and with-overrides', async () => {
+    const { load, file } = await loadText(
+      [
+        'suite: demo',
+        'targets: [{ host: laptop }, { host: desktop }]',
+        'cases:',
+        '  - name: kptr',
+        '    path: boot.kernel.sysctl."kernel.kptr_restrict"',
+        '    gte: 1',
+        '  - name: with override',
+        '    target: { file: ./t.nix, attr: result }',
+        '    with: { kernelcore.security.hardening.enable: true, "boot.kernel.sysctl.\\"a.b\\"": 1 }',
+        '    withPriority: force',
+        '    attr: options.x.isDefined',
+        '    equals: true',
+      ].join('\n'),
+    );
+    const suite = await load();
+    expect(suite.name).toBe('demo');
+    expect(suite.cases[0]).toMatchObject({
+      root: 'config',
+      path: ['boot', 'kernel', 'sysctl', 'kernel.kptr_restrict'],
+      targets: [{ host: 'laptop' }, { host: 'desktop' }],
+      matchers: { gte: 1 },
+      location: { line: 4 },
+    });
+    expect(suite.cases[1]).toMatchObject({
+      root: 'attr',
+      path: ['options', 'x', 'isDefined'],
+      withPriority: 50,
+      with: { kernelcore: { security: { hardening: { enable: true } } }, boot: { kernel: { sysctl: { 'a.b': 1 } } } },
+      targets: [{ file: join(file, '..', 't.nix'), attr: 'result' }],
+    });
+  });
+
+  it('names file:line:col for YAML syntax errors', async () => {
+    const message = await errorOf('cases:\n  - name: x\n    path: [unclosed\n');
+    expect(message).toMatch(/suite\.yaml is not valid YAML/);
+    expect(message).toMatch(/suite\.yaml:\d+:\d+: /);
+  });
+
+  it('names the line of an unknown key and of a case without path', async () => {
+    const message = await errorOf(['targets: [{ host: a }]', 'cases:', '  - name: x', '    path: a.b', '    equls: 1', '  - name: y', '    gte: 1'].join('\n'));
+    expect(message).toMatch(/suite\.yaml:5:\d+: unknown key "equls"/);
+    expect(message).toMatch(/suite\.yaml:6:\d+: .* needs one of the keys "path" or "attr"/);
+  });
+
+  it('rejects bad paths, bad regexes, missing targets and matchers, each at its line', async () => {
+    const message = await errorOf(
+      ['cases:', '  - name: a', '    path: a..b', '    equals: 1', '  - name: b', '    path: x', '    matches: "(unclosed"', '  - name: c', '    path: y'].join('\n'),
+    );
+    expect(message).toMatch(/suite\.yaml:3:\d+: empty segment/);
+    expect(message).toMatch(/suite\.yaml:7:\d+: matches is not a valid regular expression/);
+    expect(message).toMatch(/suite\.yaml:2:\d+: no target/);
+    expect(message).toMatch(/suite\.yaml:8:\d+: no matcher/);
+  });
+
+  it('rejects a `with` that sets a value and something below it', () => {
+    expect(() => expandWith({ 'a.b': 1, 'a.b.c': 2 })).toThrow(/also something below it/);
+    expect(() => expandWith({ 'a.b': 1, 'a."b"': 2 })).toThrow(/twice/);
+  });
+});
