@@ -1,8 +1,9 @@
 import { EXIT } from '../util/errors.js';
 import { commandHelp, parseCommandArgs, type Command } from './command.js';
+import { gpuCommand } from './commands/gpu.js';
 import { testCommand } from './commands/test.js';
 
-export const COMMANDS: Command[] = [testCommand];
+export const COMMANDS: Command[] = [testCommand, gpuCommand];
 
 export function mainHelp(): string {
   return [
@@ -46,12 +47,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nixcheck: ${e.message}\n`);
     return e.exitCode ?? EXIT.infrastructure;
   }
-}
-
-// Run when executed directly (bin/nixcheck.js imports dist/cli/main.js; tsx runs this file).
-const invokedDirectly = process.argv[1] && /[\\/](main\.(ts|js)|nixcheck(\.js)?)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

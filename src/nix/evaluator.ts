@@ -76,10 +76,13 @@ export class Evaluator {
   private async keyFor(target: EvalTarget): Promise<string | undefined> {
     if (!this.cacheDir || !target.sourceDir) return undefined;
     this.engineHash ??= readFile(ENGINE_FILE).then(sha256);
-    let sources = this.sourceHashes.get(target.sourceDir);
+    // Targets evaluated at the same time share one hash; a later call hashes again,
+    // since a long-lived evaluator (the vitest API, a watch mode) sees files change.
+    const dir = target.sourceDir;
+    let sources = this.sourceHashes.get(dir);
     if (!sources) {
-      sources = hashSources(target.sourceDir);
-      this.sourceHashes.set(target.sourceDir, sources);
+      sources = hashSources(dir).finally(() => this.sourceHashes.delete(dir));
+      this.sourceHashes.set(dir, sources);
     }
     return targetKey({ engine: await this.engineHash, nix: await nixFingerprint(nixBinary()), base: target.base, sources: await sources });
   }

@@ -83,7 +83,7 @@ export async function runSuites(
     const { outcome } = answer;
     const judgement = judge(p.case.matchers, outcome, p.case.path, p.case.root);
     const evidence =
-      outcome.status === 'value' && outcome.evidence ? await resolveEvidence(outcome.evidence, options.locator) : undefined;
+      outcome.status === 'value' && outcome.exists && outcome.evidence ? await resolveEvidence(outcome.evidence, options.locator) : undefined;
     const result: CaseResult = {
       ...base,
       verdict: judgement.verdict,
