@@ -1,9 +1,10 @@
 import { EXIT } from '../util/errors.js';
 import { commandHelp, parseCommandArgs, type Command } from './command.js';
+import { complyCommand } from './commands/comply.js';
 import { gpuCommand } from './commands/gpu.js';
 import { testCommand } from './commands/test.js';
 
-export const COMMANDS: Command[] = [testCommand, gpuCommand];
+export const COMMANDS: Command[] = [testCommand, complyCommand, gpuCommand];
 
 export function mainHelp(): string {
   return [

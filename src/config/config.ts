@@ -15,6 +15,7 @@ export interface ConfigFile {
   out?: string;
   reporters?: ('terminal' | 'junit' | 'json')[];
   cacheDir?: string;
+  upstream?: string[];
 }
 
 /** The configuration with every relative path resolved against the file it came from. */

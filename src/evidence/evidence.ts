@@ -15,18 +15,19 @@ export function priorityName(priority: number | null | undefined): string | unde
 /** Turn what the engine found into report evidence with local files and lines. */
 export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator): Promise<Evidence> {
   const fullPath = [...raw.option, ...raw.subPath];
-  const definitions: DefinitionSite[] = await Promise.all(
-    raw.definitions.map(async (d) => {
-      const local = locator.toLocal(d.file);
-      const line = local ? await locator.findDefinitionLine(local, fullPath) : undefined;
-      return {
-        file: d.file,
-        ...(local ? { localFile: locator.display(local) } : {}),
-        ...(line ? { line } : {}),
-        ...(d.priority !== null ? { priority: d.priority } : {}),
-      };
-    }),
-  );
+  const site = async (d: { file: string; priority: number | null }): Promise<DefinitionSite> => {
+    const local = locator.toLocal(d.file);
+    const line = local ? await locator.findDefinitionLine(local, fullPath) : undefined;
+    return {
+      file: d.file,
+      ...(local ? { localFile: locator.display(local) } : {}),
+      ...(line ? { line } : {}),
+      ...(d.priority !== null ? { priority: d.priority } : {}),
+      ...(locator.isUpstream(local) ? { upstream: true } : {}),
+    };
+  };
+  const definitions = await Promise.all(raw.definitions.map(site));
+  const overridden = await Promise.all((raw.overridden ?? []).map(site));
   const positions = new Map(raw.declarationPositions.map((p) => [p.file, p]));
   const declarations: SourceSite[] = raw.declarations.map((file) => {
     const local = locator.toLocal(file);
@@ -42,8 +43,9 @@ export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator):
     ...(raw.subPath.length > 0 ? { subPath: raw.subPath } : {}),
     isDefined: raw.isDefined,
     ...(raw.priority !== null ? { priority: raw.priority, priorityName: priorityName(raw.priority) } : {}),
-    source: raw.source,
+    source: raw.source === 'user' && definitions.length > 0 && definitions.every((d) => d.upstream) ? 'upstream' : raw.source,
     definitions,
+    overridden,
     declarations,
   };
 }
@@ -51,7 +53,11 @@ export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator):
 /** `services/ssh.nix:12 (mkForce)` for terminal and Markdown output. */
 export function describeDefinitions(evidence: Evidence): string {
   if (evidence.source === 'default') return 'not set by any module: the declared default applies';
-  return evidence.definitions
-    .map((d) => `${d.localFile ?? d.file}${d.line ? `:${d.line}` : ''}${d.priority !== undefined ? ` (${priorityName(d.priority)})` : ''}`)
-    .join(', ');
+  if (evidence.source === 'upstream') return `NixOS default: set only by upstream modules (${evidence.definitions.map(describeSite).join(', ')})`;
+  const text = evidence.definitions.map(describeSite).join(', ');
+  return evidence.overridden.length === 0 ? text : `${text}; overriding ${evidence.overridden.map(describeSite).join(', ')}`;
+}
+
+export function describeSite(d: DefinitionSite): string {
+  return `${d.localFile ?? d.file}${d.line ? `:${d.line}` : ''}${d.priority !== undefined ? ` (${priorityName(d.priority)})` : ''}`;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { globToRegExp } from '../util/glob.js';
 
 const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[^/]+(\/.*)?$/;
 
@@ -12,8 +13,25 @@ const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[^/]+(\/.*)?$/;
 export class SourceLocator {
   private readonly lines = new Map<string, Promise<string[] | undefined>>();
 
-  /** `roots`: local directories whose store copies may appear (the flake, its git top level). */
-  constructor(private readonly roots: readonly string[]) {}
+  private readonly upstream: RegExp[];
+
+  /**
+   * `roots`: local directories whose store copies may appear (the flake, its git top level).
+   * `upstreamGlobs`: local files that are not the user's own modules (vendored copies of
+   * upstream modules); files that do not map back to the checkout (nixpkgs) always are.
+   */
+  constructor(
+    private readonly roots: readonly string[],
+    upstreamGlobs: readonly string[] = [],
+  ) {
+    this.upstream = upstreamGlobs.map(globToRegExp);
+  }
+
+  isUpstream(localFile: string | undefined): boolean {
+    if (!localFile) return true;
+    const shown = this.display(localFile).split('\\').join('/');
+    return this.upstream.some((re) => re.test(shown));
+  }
 
   toLocal(file: string): string | undefined {
     const store = STORE_PATH.exec(file);

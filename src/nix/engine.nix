@@ -136,11 +136,16 @@ let
         priority = highestPrio;
         source = if highestPrio == null then "unknown" else if highestPrio >= 1500 then "default" else "user";
         definitions = map (d: { file = toString d.file; priority = highestPrio; }) definitions;
+        # The module system keeps only the winning definitions of a whole option.
+        overridden = [ ];
       } else {
         priority = bestKeyPriority;
         source = if keyDefinitions == [ ] then "default" else "user";
         definitions = map (d: { file = toString d.file; inherit (d) priority; })
           (builtins.filter (d: d.priority == bestKeyPriority) keyDefinitions);
+        # Inside an attrsOf option every module's raw value is kept: losers are visible.
+        overridden = map (d: { file = toString d.file; inherit (d) priority; })
+          (builtins.filter (d: d.priority != bestKeyPriority) keyDefinitions);
       }
     );
 
@@ -151,7 +156,8 @@ let
       target = variants.${item.variant};
       root = if item.root == "config" then target.config else target;
       found = walk root item.path;
-      value = if found.exists then toData found.value else null;
+      # `names`: only the attribute names (listing hosts without evaluating them).
+      value = if !found.exists then null else if item.names or false then builtins.attrNames found.value else toData found.value;
       type = if found.exists then nixType found.value else null;
       evidence = if item.evidence && item.root == "config" then safe null (deepSeq (evidenceFor target item.path) (evidenceFor target item.path)) else null;
       outcome = { inherit (found) exists; inherit value type; };

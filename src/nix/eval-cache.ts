@@ -25,7 +25,7 @@ export function sha256(data: string | Uint8Array): string {
 }
 
 export function itemKey(item: EvalItem): string {
-  return sha256(JSON.stringify([item.variant, item.root, item.path, item.evidence]));
+  return sha256(JSON.stringify([item.variant, item.root, item.path, item.evidence, item.names ?? false]));
 }
 
 /** Identify the Nix binary without running it: its resolved path, size and mtime. */

@@ -103,7 +103,7 @@ async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErro
   const request = {
     base,
     catch: catchErrors,
-    items: items.map((item, k) => ({ id: String(k), variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence })),
+    items: items.map((item, k) => ({ id: String(k), variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence, names: item.names ?? false })),
     variants,
   };
   const dir = await mkdtemp(join(tmpdir(), 'nixcheck-'));

@@ -17,6 +17,8 @@ export interface EvalItem {
   path: string[];
   /** Also collect the module system's evidence (definitions, priority) for a config path. */
   evidence: boolean;
+  /** Answer only the attribute names of the value (to list hosts without evaluating them). */
+  names?: boolean;
 }
 
 export interface RawEvidence {
@@ -28,6 +30,8 @@ export interface RawEvidence {
   declarations: string[];
   declarationPositions: { file: string; line: number; column: number }[];
   definitions: { file: string; priority: number | null }[];
+  /** Definitions of the same key that lost to a higher priority (known inside attrsOf options). */
+  overridden: { file: string; priority: number | null }[];
 }
 
 export type ItemOutcome =

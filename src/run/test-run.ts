@@ -24,6 +24,8 @@ export interface TestRunOptions {
   cacheDir: string | null;
   outDir: string;
   reporters: Reporter[];
+  /** Globs of local module files that are not the user's own (see SourceLocator). */
+  upstream?: string[];
 }
 
 export const VERSION: string = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')).version;
@@ -47,7 +49,7 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
     evaluator,
     jobs: options.jobs,
     events,
-    locator: new SourceLocator(roots),
+    locator: new SourceLocator(roots, options.upstream ?? []),
   });
   const result: RunResult = {
     schemaVersion: 1,

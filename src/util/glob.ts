@@ -28,7 +28,8 @@ export async function globFiles(pattern: string, cwd: string): Promise<string[]>
   return out.sort();
 }
 
-function globToRegExp(glob: string): RegExp {
+/** `*` within a segment, `**` across segments, `?` one character. */
+export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;

@@ -55,6 +55,7 @@ export const testCommand: Command = {
       cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir()),
       outDir,
       reporters,
+      ...(config.upstream ? { upstream: config.upstream } : {}),
     });
     const { failures } = await writeReports(result, reporters, outDir);
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
@@ -63,15 +64,19 @@ export const testCommand: Command = {
   },
 };
 
-function positiveNumber(value: unknown, flag: string): number | undefined {
+export function positiveNumber(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} expects a positive number, got ${JSON.stringify(value)}`);
   return n;
 }
 
-/** 3 when Nix could not answer (a target failed to load, a timeout); 1 for findings, broken options included. */
+/**
+ * 3 when Nix could not answer for a whole target (it does not load); 1 for findings,
+ * including options whose evaluation fails or runs out of time: the others still got
+ * their verdicts.
+ */
 export function exitCodeFor(result: RunResult): number {
-  if (result.cases.some((c) => c.errorReason === 'target' || c.errorReason === 'timeout')) return EXIT.infrastructure;
+  if (result.cases.some((c) => c.errorReason === 'target')) return EXIT.infrastructure;
   return result.summary.fail > 0 || result.summary.error > 0 ? EXIT.failures : EXIT.ok;
 }

@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { DEFAULT_TIMEOUT_S, defaultJobs, loadConfig } from '../../config/config.js';
+import { COMPLIANCE_FORMATS, writeComplianceReports, type ComplianceFormat } from '../../compliance/report/index.js';
+import { formatComplianceTerminal } from '../../compliance/report/compliance-terminal.js';
+import { runComply } from '../../compliance/run-comply.js';
+import { SEVERITIES, type Severity } from '../../compliance/types.js';
+import { defaultCacheDir } from '../../nix/eval-cache.js';
+import { EXIT, InputError } from '../../util/errors.js';
+import { listFlag, type Command } from '../command.js';
+import { positiveNumber } from './test.js';
+
+export const complyCommand: Command = {
+  name: 'comply',
+  summary: 'score CIS, DISA STIG and NIST 800-53 controls against what each host evaluates to',
+  usage: 'nixcheck comply [--flake REF] [--profile P] [--host H]... [--waivers FILE]... [--baseline FILE] [flags]',
+  flags: [
+    { name: 'flake', type: 'string', value: 'REF', description: 'Flake to audit. Default: `flake` in nixcheck.yaml.' },
+    { name: 'profile', short: 'p', type: 'string', value: 'ID', description: 'cis-l1-server, cis-l2-server, cis-l1-workstation, cis-l2-workstation, stig-nixos, nist-800-53, or your own. Default: every control.' },
+    { name: 'host', type: 'string', multiple: true, value: 'NAME', description: 'Only these hosts (repeatable or comma-separated). Default: all.' },
+    { name: 'waivers', type: 'string', multiple: true, value: 'FILE', description: 'Waiver file(s) (YAML): control, hosts glob, justification, expires.' },
+    { name: 'baseline', type: 'string', value: 'FILE', description: 'An earlier compliance.json to compare with: newly failing, newly passing, score delta.' },
+    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls.' },
+    { name: 'profiles', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own profiles.' },
+    { name: 'fail-under', type: 'string', value: 'SCORE', description: 'Exit 1 when any host scores below SCORE (weighted, percent).' },
+    { name: 'fail-on', type: 'string', value: 'SEVERITY', description: 'Exit 1 when a control of this severity or worse fails (low, medium, high, critical).' },
+    { name: 'format', type: 'string', multiple: true, value: 'F', description: `Report formats: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}. Default: all.` },
+    { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory. Default: reports/.' },
+    { name: 'hosts-attr', type: 'string', value: 'ATTR', description: 'Attribute set holding the hosts. Default: nixosConfigurations.' },
+    { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Hosts evaluated in parallel.' },
+    { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation. Default: ${DEFAULT_TIMEOUT_S}.` },
+    { name: 'today', type: 'string', value: 'YYYY-MM-DD', description: 'The date waivers expire against. Default: today.' },
+    { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
+    { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again.' },
+  ],
+  async run(values) {
+    const config = await loadConfig(values.config as string | undefined);
+    const cwd = process.cwd();
+    const flake = (values.flake as string | undefined) ?? config.flake;
+    if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
+    const failOn = values['fail-on'] as string | undefined;
+    if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new InputError(`--fail-on expects one of ${SEVERITIES.join(', ')}`);
+    const formats = (listFlag(values.format) ?? Object.keys(COMPLIANCE_FORMATS)) as ComplianceFormat[];
+    const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
+    if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
+    const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
+    const result = await runComply({
+      flake,
+      baseDir: values.flake ? cwd : config.baseDir,
+      hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
+      ...(listFlag(values.host) ? { hosts: listFlag(values.host)! } : {}),
+      ...(values.profile ? { profile: values.profile as string } : {}),
+      controlDirs: paths(values.controls),
+      profileDirs: paths(values.profiles),
+      waiverFiles: paths(values.waivers),
+      ...(values.baseline ? { baselineFile: resolve(cwd, values.baseline as string) } : {}),
+      ...(values['fail-under'] !== undefined ? { failUnder: positiveNumber(values['fail-under'], '--fail-under')! } : {}),
+      ...(failOn ? { failOn: failOn as Severity } : {}),
+      ...(values.today ? { today: values.today as string } : {}),
+      ...(config.upstream ? { upstream: config.upstream } : {}),
+      jobs: positiveNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
+      timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+      cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
+    });
+    const outDir = values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports');
+    const { failures } = await writeComplianceReports(result, outDir, formats);
+    process.stdout.write(formatComplianceTerminal(result));
+    for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
+    if (failures.length) return EXIT.infrastructure;
+    return result.gate.failed ? EXIT.failures : EXIT.ok;
+  },
+};

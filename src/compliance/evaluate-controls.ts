@@ -1,0 +1,202 @@
+/**
+ * Static compliance checks: every check of every selected control, for every host,
+ * through the same batched engine as suites (one evaluation per host), then a verdict
+ * per control and host with the evidence behind it.
+ */
+import { resolveEvidence } from '../evidence/evidence.js';
+import type { SourceLocator } from '../evidence/source-locator.js';
+import { match, type Observed } from '../match/matchers.js';
+import { isSysctlPath } from '../match/verdict.js';
+import type { Evaluator } from '../nix/evaluator.js';
+import type { ItemOutcome } from '../nix/request.js';
+import type { Evidence } from '../result/model.js';
+import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
+import type { RunEvents } from '../run/events.js';
+import type { ResolvedTarget } from '../target/resolve-target.js';
+import type { SourceLocation } from '../util/errors.js';
+import type { Check, Control, ControlStatus, ControlVerdict, PathCheck } from './types.js';
+
+/** Where the value a check judged came from. */
+export type ValueSource =
+  /** a module of the user's set it */
+  | 'user'
+  /** nobody set it: the option's declared default (NixOS's) applies */
+  | 'default'
+  /** only NixOS's own modules set it (a mkDefault in nixpkgs, say) */
+  | 'upstream'
+  /** the path does not exist; the control documents the effective default (kernel, systemd...) */
+  | 'documented-default'
+  | 'unknown';
+
+export interface CheckResult {
+  path: string;
+  location: SourceLocation;
+  status: 'pass' | 'fail' | 'error';
+  exists: boolean;
+  value?: unknown;
+  valueSource: ValueSource;
+  /** Whose default a documented default is. */
+  note?: string;
+  reason?: string;
+  error?: string;
+  evidence?: Evidence;
+}
+
+export interface ControlResult extends ControlVerdict {
+  title: string;
+  applicability: CheckResult[];
+  checks: CheckResult[];
+}
+
+export interface EvaluateControlsOptions {
+  evaluator: Evaluator;
+  jobs: number;
+  events: RunEvents;
+  locator: SourceLocator;
+}
+
+export async function evaluateControls(
+  controls: readonly Control[],
+  hosts: readonly { host: string; target: ResolvedTarget }[],
+  options: EvaluateControlsOptions,
+): Promise<{ results: ControlResult[]; stats: EvaluationStats[]; nixVersion: string | null; entryFiles: Record<string, string> }> {
+  // One request per distinct path and host: controls share paths (sshd settings, sysctls).
+  const requests: EvalRequest[] = [];
+  const index = new Map<string, number>();
+  const requestFor = (host: string, target: ResolvedTarget, check: PathCheck) => {
+    const key = `${host}\u0000${JSON.stringify(check.attrPath)}`;
+    if (!index.has(key)) {
+      index.set(key, requests.length);
+      requests.push({ target, item: { variant: { config: null, priority: 100 }, root: 'config', path: check.attrPath, evidence: true } });
+    }
+    return index.get(key)!;
+  };
+  for (const { host, target } of hosts) {
+    for (const control of controls) {
+      for (const check of [...flatten(control.appliesWhen), ...flatten(control.checks)]) requestFor(host, target, check);
+    }
+    requestFor(host, target, HOST_NAME_CHECK);
+  }
+  options.events.emit({ type: 'run-start', cases: controls.length * hosts.length, targets: hosts.length });
+  const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
+
+  const evidenceCache = new Map<number, Promise<Evidence | undefined>>();
+  const evidenceOf = (i: number): Promise<Evidence | undefined> => {
+    let e = evidenceCache.get(i);
+    if (!e) {
+      const o = answers[i]!.outcome;
+      e = o.status === 'value' && o.exists && o.evidence ? resolveEvidence(o.evidence, options.locator) : Promise.resolve(undefined);
+      evidenceCache.set(i, e);
+    }
+    return e;
+  };
+  const judgePath = async (host: string, check: PathCheck): Promise<CheckResult> => {
+    const i = index.get(`${host}\u0000${JSON.stringify(check.attrPath)}`)!;
+    return judgeCheck(check, answers[i]!.outcome, await evidenceOf(i));
+  };
+
+  const results: ControlResult[] = [];
+  for (const { host } of hosts) {
+    for (const control of controls) {
+      const applicability = await Promise.all(flatten(control.appliesWhen).map((c) => judgePath(host, c)));
+      const checks = await Promise.all(flatten(control.checks).map((c) => judgePath(host, c)));
+      const byCheck = new Map<PathCheck, CheckResult>();
+      flatten(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
+      flatten(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
+      const applies = combine(control.appliesWhen, byCheck, 'all');
+      let status: ControlStatus;
+      let message: string | undefined;
+      if (applies === 'error') {
+        status = 'error';
+        message = 'could not decide whether the control applies: ' + firstProblem(applicability);
+      } else if (applies === 'fail') {
+        status = 'not-applicable';
+        message = `does not apply: ${applicability.filter((c) => c.status === 'fail').map((c) => `${c.path} ${c.reason ?? ''}`.trim()).join('; ')}`;
+      } else if (control.checks.length === 0) {
+        status = 'manual';
+        message = 'runtime-only: run the VM checks to decide';
+      } else {
+        status = combine(control.checks, byCheck, 'all');
+        if (status !== 'pass') message = firstProblem(checks);
+      }
+      results.push({
+        controlId: control.id,
+        title: control.title,
+        host,
+        status,
+        severity: control.severity,
+        impact: control.impact,
+        refs: control.refs,
+        ...(message ? { message } : {}),
+        applicability,
+        checks,
+      });
+    }
+  }
+  const entryFiles: Record<string, string> = {};
+  for (const { host } of hosts) {
+    const i = index.get(`${host}\u0000${JSON.stringify(HOST_NAME_CHECK.attrPath)}`)!;
+    const file = (await evidenceOf(i))?.definitions[0]?.localFile;
+    if (file) entryFiles[host] = file;
+  }
+  return { results, stats, nixVersion, entryFiles };
+}
+
+/**
+ * The file that sets `networking.hostName` is, in practice, the host's own entry file:
+ * where a failing NixOS default is reported, since no line of the user's set it.
+ */
+const HOST_NAME_CHECK: PathCheck = {
+  kind: 'path',
+  path: 'networking.hostName',
+  attrPath: ['networking', 'hostName'],
+  matchers: {},
+  location: { file: '', line: 1, column: 1 },
+};
+
+export function flatten(checks: readonly Check[]): PathCheck[] {
+  return checks.flatMap((c) => (c.kind === 'path' ? [c] : flatten(c.kind === 'anyOf' ? c.anyOf : c.allOf)));
+}
+
+/** allOf semantics for `all`: fail beats error beats pass. anyOf: any pass passes. */
+function combine(checks: readonly Check[], results: Map<PathCheck, CheckResult>, mode: 'all' | 'any'): 'pass' | 'fail' | 'error' {
+  const statuses = checks.map((c): 'pass' | 'fail' | 'error' =>
+    c.kind === 'path' ? results.get(c)!.status : combine(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
+  );
+  if (mode === 'any') return statuses.includes('pass') ? 'pass' : statuses.includes('error') ? 'error' : statuses.length === 0 ? 'pass' : 'fail';
+  return statuses.includes('fail') ? 'fail' : statuses.includes('error') ? 'error' : 'pass';
+}
+
+function firstProblem(results: readonly CheckResult[]): string {
+  const bad = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'error');
+  if (!bad) return '';
+  if (bad.status === 'error') return `${bad.path}: evaluation failed`;
+  const shown = bad.exists || bad.valueSource === 'documented-default' ? JSON.stringify(bad.value) : 'not set';
+  return `${bad.path} is ${shown}${bad.valueSource === 'documented-default' ? ` (${bad.note ?? 'documented default'})` : ''}: ${bad.reason ?? 'check failed'}`;
+}
+
+export function judgeCheck(check: PathCheck, outcome: ItemOutcome, evidence: Evidence | undefined): CheckResult {
+  const base = { path: check.path, location: check.location };
+  if (outcome.status === 'error') {
+    return { ...base, status: 'error', exists: false, valueSource: 'unknown', error: outcome.error, reason: 'evaluation failed' };
+  }
+  let observed: Observed = { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };
+  let valueSource: ValueSource = evidence?.source ?? 'unknown';
+  let note: string | undefined;
+  if (!outcome.exists && check.whenAbsent) {
+    observed = { kind: 'value', exists: true, value: check.whenAbsent.value, type: null };
+    valueSource = 'documented-default';
+    note = check.whenAbsent.note;
+  }
+  const result = match(check.matchers, observed, { numericStrings: isSysctlPath(check.attrPath) });
+  return {
+    ...base,
+    status: result.pass ? 'pass' : 'fail',
+    exists: outcome.exists,
+    ...(observed.kind === 'value' && observed.exists ? { value: observed.value } : {}),
+    valueSource,
+    ...(note ? { note } : {}),
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(evidence ? { evidence } : {}),
+  };
+}

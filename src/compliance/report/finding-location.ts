@@ -1,0 +1,40 @@
+import { describeSite, priorityName } from '../../evidence/evidence.js';
+import type { CheckResult, ControlResult } from '../evaluate-controls.js';
+import type { ComplianceResult } from '../run-comply.js';
+
+/** The check that decided a failing or erroring control. */
+export function decidingCheck(result: ControlResult): CheckResult | undefined {
+  return result.checks.find((c) => c.status === 'fail') ?? result.checks.find((c) => c.status === 'error') ?? result.applicability.find((c) => c.status === 'error');
+}
+
+/**
+ * Where a finding points: the line that defined the failing value, or, when the value is
+ * a default nobody set, the host's entry file.
+ */
+export function findingLocation(result: ControlResult, compliance: ComplianceResult): { file: string; line?: number } | undefined {
+  const check = decidingCheck(result);
+  const site = check?.evidence?.source === 'user' ? check.evidence.definitions.find((d) => d.localFile && !d.upstream) : undefined;
+  if (site?.localFile) return { file: site.localFile, ...(site.line ? { line: site.line } : {}) };
+  const entry = compliance.hosts.find((h) => h.name === result.host)?.entryFile;
+  return entry ? { file: entry } : undefined;
+}
+
+/** One line on where the value came from: "set by X:12 (mkForce), overriding Y:88 (mkDefault)". */
+export function describeValueSource(check: CheckResult): string {
+  switch (check.valueSource) {
+    case 'documented-default':
+      return `not set anywhere; effective default ${JSON.stringify(check.value)} (${check.note ?? 'documented default'})`;
+    case 'default':
+      return 'not set by any module: the NixOS default applies';
+    case 'upstream':
+      return `the NixOS default (${check.evidence?.definitions.map(describeSite).join(', ') ?? 'set by upstream modules'})`;
+    case 'user': {
+      const e = check.evidence;
+      if (!e) return 'set by a module';
+      const defs = e.definitions.map(describeSite).join(', ') || `priority ${priorityName(e.priority) ?? '?'}`;
+      return e.overridden.length ? `set by ${defs}, overriding ${e.overridden.map(describeSite).join(', ')}` : `set by ${defs}`;
+    }
+    default:
+      return check.exists ? 'source unknown' : 'not set';
+  }
+}

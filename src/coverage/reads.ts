@@ -1,0 +1,67 @@
+import { parseAttrPath } from '../suite/attr-path.js';
+import type { CoverageRead } from './types.js';
+
+/** The parts of a planned suite case (src/suite/run-suites.ts PlannedCase) that coverage needs. */
+export interface PlannedCaseLike {
+  suite: { displayFile: string };
+  case: {
+    name: string;
+    root: 'config' | 'attr';
+    path: readonly string[];
+    skip?: string;
+    location: { line: number };
+  };
+}
+
+/**
+ * One read per planned case that is evaluated (skipped cases read nothing). A `path:`
+ * case reads its config path; an `attr:` case counts when it reads `config.<path>` or
+ * `options.<path>` (option metadata such as `isDefined` is a read of that option); other
+ * attributes are not config reads. A case planned on several targets gives the same
+ * read several times: computeCoverage counts it once.
+ */
+export function readsFromSuites(plannedCases: readonly PlannedCaseLike[]): CoverageRead[] {
+  const reads: CoverageRead[] = [];
+  for (const p of plannedCases) {
+    if (p.case.skip !== undefined) continue;
+    let path: string[] | undefined;
+    if (p.case.root === 'config') path = [...p.case.path];
+    else if (p.case.path[0] === 'config' || p.case.path[0] === 'options') path = p.case.path.slice(1);
+    if (!path || path.length === 0) continue;
+    reads.push({ path, by: 'suite', where: `${p.suite.displayFile}:${p.case.location.line}`, label: p.case.name });
+  }
+  return reads;
+}
+
+/** A check of a compliance control (src/compliance/types.ts Check), structurally. */
+export type CheckLike =
+  | { kind: 'path'; path: string; attrPath?: readonly string[]; location?: { file: string; line: number } }
+  | { kind: 'anyOf'; anyOf: readonly CheckLike[] }
+  | { kind: 'allOf'; allOf: readonly CheckLike[] };
+
+export interface ControlLike {
+  id: string;
+  checks: readonly CheckLike[];
+  appliesWhen: readonly CheckLike[];
+  location: { file: string; line: number };
+}
+
+/**
+ * Every config path a control's `checks` and `appliesWhen` read (anyOf/allOf branches
+ * included), located at the check when it has a location, else at the control.
+ */
+export function readsFromControls(controls: readonly ControlLike[]): CoverageRead[] {
+  const reads: CoverageRead[] = [];
+  const visit = (control: ControlLike, check: CheckLike): void => {
+    if (check.kind === 'anyOf') return check.anyOf.forEach((c) => visit(control, c));
+    if (check.kind === 'allOf') return check.allOf.forEach((c) => visit(control, c));
+    const path = check.attrPath ? [...check.attrPath] : parseAttrPath(check.path);
+    const at = check.location ?? control.location;
+    if (path.length > 0) reads.push({ path, by: 'control', where: `${at.file}:${at.line}`, label: control.id });
+  };
+  for (const control of controls) {
+    for (const check of control.appliesWhen) visit(control, check);
+    for (const check of control.checks) visit(control, check);
+  }
+  return reads;
+}

@@ -1,0 +1,249 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runInProcessGroup } from '../process/run-group.js';
+import type { ResolvedTarget } from '../target/resolve-target.js';
+import { InfrastructureError } from '../util/errors.js';
+import { packagePath } from '../util/package-root.js';
+import { MARKER_PREFIX, NIX_FEATURE_ARGS, nixBinary, nixErrorText } from './nix-cli.js';
+
+export const INVENTORY_FILE = packagePath('src', 'nix', 'inventory.nix');
+
+export interface DeclarationPosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One option of the target that the user's files declare or define. */
+export interface InventoryOption {
+  loc: string[];
+  /** Every declaring file, as Nix reports it (usually a store path). */
+  declarations: string[];
+  /** null when the module system has no declarationPositions (older nixpkgs lib). */
+  declarationPositions: DeclarationPosition[] | null;
+  /** Files whose definitions won (`options.<path>.files`). */
+  files: string[];
+  /** Priority of the winning definitions; 1500 = only the option's own default. null: unknown. */
+  highestPrio: number | null;
+  /** False when `files` could not be evaluated (an error, or the option was skipped). */
+  filesKnown: boolean;
+  /** The declaring files that are the user's (under a root, not excluded). */
+  userDeclarations: string[];
+  /** The defining files that are the user's. */
+  userFiles: string[];
+}
+
+export interface InventoryProblem {
+  /** The option whose `files` ended the Nix process; it was skipped. */
+  option: string[];
+  reason: 'fatal' | 'timeout';
+  error: string;
+}
+
+export interface OptionInventory {
+  /** The target's label (host name) and identity. */
+  target: string;
+  key: string;
+  /** Directories whose files count as the user's (the flake's store path, local directories). */
+  roots: string[];
+  /** The module system's own modules (`modulesPath`), never counted as the user's. */
+  modulesPath: string | null;
+  options: InventoryOption[];
+  problems: InventoryProblem[];
+  processes: number;
+  durationMs: number;
+}
+
+export interface InventoryOptions {
+  /** Per Nix process; the whole process group is killed when it runs out. */
+  timeoutMs: number;
+  /** More directories whose files are the user's (besides the flake / the file's directory). */
+  roots?: string[];
+  /**
+   * Globs (`*`, `**`, `?`) on file paths relative to a root, e.g. `vendor/**`: files that are
+   * not the user's even though they lie under a root.
+   */
+  excludeFiles?: string[];
+  /** Options whose evaluation kills Nix are skipped and the walk runs again, at most this often (default 20). */
+  maxSkips?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A timeout names the option being walked when time ran out: a slow option, or simply a
+ * large tree. After this many timeout skips the walk is deemed too slow as a whole.
+ */
+const MAX_TIMEOUT_SKIPS = 2;
+
+/** The inventory could not be collected at all (the target does not evaluate, Nix failed). */
+export class OptionInventoryError extends InfrastructureError {}
+
+interface RawOption {
+  loc: string[];
+  declarations: string[];
+  declarationPositions: DeclarationPosition[] | null;
+  files: string[];
+  filesKnown: boolean;
+  highestPrio: number | null;
+  skipped: boolean;
+}
+
+interface RawInventory {
+  roots: string[];
+  modulesPath: string | null;
+  options: RawOption[];
+}
+
+/**
+ * Walk the target's `options` tree in one Nix evaluation and return the options whose
+ * declarations or definitions lie in the user's sources. An option whose `files` end the
+ * Nix process (abort, infinite recursion, a timeout) is skipped, reported as a problem,
+ * and the walk runs again without it.
+ */
+export async function collectOptionInventory(target: ResolvedTarget, options: InventoryOptions): Promise<OptionInventory> {
+  const started = performance.now();
+  const base = target.evalTarget.base;
+  const extraRoots = [...(options.roots ?? [])].map((r) => resolve(r));
+  if (base.kind === 'file') extraRoots.push(target.evalTarget.sourceDir ?? resolve(base.file, '..'));
+  const skip: string[][] = [];
+  const problems: InventoryProblem[] = [];
+  const maxSkips = options.maxSkips ?? 20;
+  let probeModulesPath = true;
+  let processes = 0;
+
+  for (;;) {
+    processes++;
+    const attempt = await runInventory({ base, roots: extraRoots, skip, probeModulesPath }, options);
+    if (attempt.answer) {
+      const excluded = (options.excludeFiles ?? []).map(fileGlob);
+      const isUser = (file: string) => isUserFile(file, attempt.answer!.roots, attempt.answer!.modulesPath, excluded);
+      const inventoryOptions: InventoryOption[] = [];
+      for (const raw of attempt.answer.options) {
+        const userDeclarations = raw.declarations.filter(isUser);
+        const userFiles = raw.files.filter(isUser);
+        if (userDeclarations.length === 0 && userFiles.length === 0) continue;
+        inventoryOptions.push({
+          loc: raw.loc,
+          declarations: raw.declarations,
+          declarationPositions: raw.declarationPositions,
+          files: raw.files,
+          highestPrio: raw.highestPrio,
+          filesKnown: raw.filesKnown && !raw.skipped,
+          userDeclarations,
+          userFiles,
+        });
+      }
+      return {
+        target: target.label,
+        key: target.key,
+        roots: attempt.answer.roots,
+        modulesPath: attempt.answer.modulesPath,
+        options: inventoryOptions,
+        problems,
+        processes,
+        durationMs: performance.now() - started,
+      };
+    }
+    const marker = attempt.lastMarker;
+    if (marker === 'probe' && probeModulesPath) {
+      probeModulesPath = false;
+      continue;
+    }
+    const culprit = marker?.startsWith('option:') ? parseMarkerPath(marker.slice('option:'.length)) : undefined;
+    if (!culprit || attempt.cancelled) {
+      throw new OptionInventoryError(`nixcheck: cannot collect the options of ${target.label}: ${attempt.error}`);
+    }
+    const timeouts = problems.filter((p) => p.reason === 'timeout').length;
+    if (skip.length >= maxSkips || (attempt.timedOut && timeouts >= MAX_TIMEOUT_SKIPS)) {
+      throw new OptionInventoryError(
+        `nixcheck: cannot collect the options of ${target.label}: ${skip.length} options ended Nix and were skipped, and another did (${culprit.join('.')}): ${attempt.error}`,
+      );
+    }
+    skip.push(culprit);
+    problems.push({ option: culprit, reason: attempt.timedOut ? 'timeout' : 'fatal', error: attempt.error! });
+  }
+}
+
+interface Attempt {
+  answer?: RawInventory;
+  lastMarker?: string;
+  error?: string;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+async function runInventory(
+  request: { base: ResolvedTarget['evalTarget']['base']; roots: string[]; skip: string[][]; probeModulesPath: boolean },
+  options: InventoryOptions,
+): Promise<Attempt> {
+  const dir = await mkdtemp(join(tmpdir(), 'nixcheck-inventory-'));
+  const requestFile = join(dir, 'request.json');
+  await writeFile(requestFile, JSON.stringify(request));
+  let lastMarker: string | undefined;
+  try {
+    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', '--impure', '--file', INVENTORY_FILE], {
+      env: { NIXCHECK_INVENTORY_REQUEST_FILE: requestFile },
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onStderrLine: (line) => {
+        if (line.startsWith(MARKER_PREFIX)) lastMarker = line.slice(MARKER_PREFIX.length).trim();
+      },
+    });
+    if (run.exitCode === 0 && !run.timedOut && !run.cancelled) {
+      try {
+        return { answer: JSON.parse(run.stdout) as RawInventory, lastMarker, timedOut: false, cancelled: false };
+      } catch {
+        return { error: `nix printed output that is not JSON: ${run.stdout.slice(0, 200)}`, lastMarker, timedOut: false, cancelled: false };
+      }
+    }
+    const error = run.timedOut
+      ? `the option inventory timed out after ${(options.timeoutMs / 1000).toFixed(1)} s (the process group was killed)`
+      : run.cancelled
+        ? 'the option inventory was cancelled'
+        : nixErrorText(run.stderr);
+    return { error, lastMarker, timedOut: run.timedOut, cancelled: run.cancelled };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function parseMarkerPath(text: string): string[] | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) && value.every((s) => typeof s === 'string') ? (value as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The part of a declaration string that names a file: drops `#attr` and `, via option x` suffixes. */
+export function declarationFile(declaration: string): string {
+  return declaration.replace(/, via option .*$/, '').replace(/#.*$/, '');
+}
+
+function isUserFile(declaration: string, roots: readonly string[], modulesPath: string | null, excluded: readonly RegExp[]): boolean {
+  const file = declarationFile(declaration);
+  if (modulesPath && file.startsWith(`${modulesPath}/`)) return false;
+  const root = roots.find((r) => file.startsWith(`${r}/`));
+  if (!root) return false;
+  const rel = file.slice(root.length + 1);
+  return !excluded.some((re) => re.test(rel));
+}
+
+/** `*` and `?` within one path segment, `**` across segments. */
+export function fileGlob(pattern: string): RegExp {
+  const glob = pattern.replace(/^\.\//, '');
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*' && glob[i + 1] === '*') {
+      const slash = glob[i + 2] === '/';
+      re += slash ? '(?:.*/)?' : '.*';
+      i += slash ? 2 : 1;
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}

@@ -1,0 +1,15 @@
+import type { ResolvedFlake } from '../nix/flake-ref.js';
+import type { Evaluator } from '../nix/evaluator.js';
+import { InfrastructureError } from '../util/errors.js';
+
+/** The host names of a flake (`<hostsAttr>`), through the engine and its cache. */
+export async function listHosts(flake: ResolvedFlake, hostsAttr: string, evaluator: Evaluator): Promise<string[]> {
+  const { outcomes } = await evaluator.evaluate(
+    { base: { kind: 'flake', flake: flake.ref, attrPath: [] }, ...(flake.localDir ? { sourceDir: flake.localDir } : {}) },
+    [{ variant: { config: null, priority: 100 }, root: 'attr', path: [hostsAttr], evidence: false, names: true }],
+  );
+  const outcome = outcomes[0]!;
+  if (outcome.status === 'error') throw new InfrastructureError(`cannot list ${hostsAttr} of ${flake.ref}:\n${outcome.error}`);
+  if (!outcome.exists || !Array.isArray(outcome.value)) throw new InfrastructureError(`${flake.ref} has no ${hostsAttr}`);
+  return outcome.value as string[];
+}

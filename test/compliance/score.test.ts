@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { combineGates, compareBaseline, failOn, failUnder, score, scoreBy, byNistFamily, scoreReport } from '../../src/compliance/score.js';
+import type { ControlRefs, ControlStatus, ControlVerdict, Severity } from '../../src/compliance/types.js';
+import { DEFAULT_IMPACT } from '../../src/compliance/types.js';
+
+function v(controlId: string, status: ControlStatus, severity: Severity, refs: ControlRefs = {}, host = 'laptop', impact = DEFAULT_IMPACT[severity]): ControlVerdict {
+  return { controlId, host, status, severity, impact, refs };
+}
+
+const cis1 = { cis: [{ id: '1.1', level: 1 as const, profiles: ['server' as const, 'workstation' as const] }] };
+const cis2 = { cis: [{ id: '2.2', level: 2 as const, profiles: ['server' as const] }] };
+
+describe('score', () => {
+  it('weights by impact and leaves waived, not-applicable and manual out', () => {
+    const s = score([
+      v('a', 'pass', 'high'), // 0.7
+      v('b', 'fail', 'medium'), // 0.5
+      v('c', 'pass', 'low'), // 0.3
+      v('d', 'waived', 'critical'),
+      v('e', 'not-applicable', 'critical'),
+      v('f', 'manual', 'high'),
+    ]);
+    expect(s.counts).toEqual({ pass: 2, fail: 1, error: 0, 'not-applicable': 1, waived: 1, manual: 1, total: 6 });
+    expect(s.passedImpact).toBe(1);
+    expect(s.scoredImpact).toBe(1.5);
+    expect(s.weighted).toBe((1 / 1.5) * 100);
+    expect(s.weighted!.toFixed(2)).toBe('66.67');
+    expect(s.ratio).toBe((2 / 3) * 100);
+  });
+
+  it('counts error as not passed', () => {
+    const s = score([v('a', 'pass', 'critical'), v('b', 'error', 'low'), v('c', 'fail', 'high', {}, 'laptop', 0.2)]);
+    // 0.9 / (0.9 + 0.3 + 0.2) = 0.9 / 1.4
+    expect(s.weighted).toBe((900 / 1400) * 100);
+    expect(s.ratio).toBe((1 / 3) * 100);
+    expect(s.counts.error).toBe(1);
+  });
+
+  it('sums impacts exactly (no floating-point drift)', () => {
+    const s = score([v('a', 'pass', 'low', {}, 'h', 0.1), v('b', 'pass', 'low', {}, 'h', 0.2), v('c', 'fail', 'low', {}, 'h', 0.3)]);
+    expect(s.passedImpact).toBe(0.3);
+    expect(s.weighted).toBe(50);
+  });
+
+  it('is null with nothing scorable, 100 with only passes', () => {
+    expect(score([v('a', 'waived', 'high'), v('b', 'manual', 'low')])).toMatchObject({ weighted: null, ratio: null });
+    expect(score([])).toMatchObject({ weighted: null, ratio: null, counts: { total: 0 } });
+    expect(score([v('a', 'pass', 'low')])).toMatchObject({ weighted: 100, ratio: 100 });
+  });
+
+  it('groups by NIST family, counting a control once per family', () => {
+    const g = scoreBy(
+      [
+        v('a', 'pass', 'high', { nist: ['AC-6(2)', 'AC-17(a)', 'IA-2'] }),
+        v('b', 'fail', 'medium', { nist: ['AC-3'] }),
+        v('c', 'fail', 'low', {}),
+      ],
+      byNistFamily,
+    );
+    expect(Object.keys(g)).toEqual(['AC', 'IA']);
+    expect(g.AC!.counts.total).toBe(2);
+    expect(g.AC!.weighted).toBe((700 / 1200) * 100);
+    expect(g.IA!.weighted).toBe(100);
+  });
+
+  it('reports per host, framework, profile, cumulative CIS level, NIST family and severity', () => {
+    const verdicts = [
+      v('a', 'pass', 'high', { ...cis1, stig: ['V-268131'], nist: ['AC-6'] }),
+      v('b', 'fail', 'medium', { ...cis2, nist: ['AU-2'] }),
+      v('c', 'pass', 'low', cis1),
+      v('a', 'fail', 'high', { ...cis1, stig: ['V-268131'], nist: ['AC-6'] }, 'k3s-1'),
+    ];
+    const r = scoreReport(verdicts, { 'cis-l1-server': ['a', 'c'], empty: [] });
+    expect(Object.keys(r)).toEqual(['k3s-1', 'laptop']);
+    const laptop = r.laptop!;
+    expect(laptop.overall.weighted).toBe((1000 / 1500) * 100);
+    expect(laptop.frameworks.cis!.counts.total).toBe(3);
+    expect(laptop.frameworks.stig!.weighted).toBe(100);
+    expect(laptop.frameworks.nist!.weighted).toBe((700 / 1200) * 100);
+    expect(laptop.profiles['cis-l1-server']!.weighted).toBe(100);
+    expect(laptop.profiles.empty!.weighted).toBeNull();
+    expect(laptop.cisLevels['1']!.counts.total).toBe(2);
+    expect(laptop.cisLevels['2']!.counts.total).toBe(3);
+    expect(laptop.cisLevels['2']!.weighted).toBe((1000 / 1500) * 100);
+    expect(Object.keys(laptop.nistFamilies)).toEqual(['AC', 'AU']);
+    expect(laptop.severities.medium!.weighted).toBe(0);
+    expect(r['k3s-1']!.overall).toMatchObject({ weighted: 0, ratio: 0 });
+  });
+});
+
+describe('baseline comparison', () => {
+  it('lists newly failing and newly passing controls and the score delta per host', () => {
+    const before = [
+      v('a', 'pass', 'high'),
+      v('b', 'fail', 'medium'),
+      v('c', 'error', 'low'),
+      v('d', 'fail', 'low'),
+      v('a', 'pass', 'high', {}, 'old-host'),
+    ];
+    const after = [
+      v('a', 'fail', 'high'),
+      v('b', 'pass', 'medium'),
+      v('c', 'pass', 'low'),
+      v('d', 'error', 'low'), // still failing: not new
+      v('e', 'fail', 'critical'), // new control, failing
+      v('a', 'pass', 'high', {}, 'new-host'),
+    ];
+    const d = compareBaseline(before, after);
+    expect(d.newlyFailing).toEqual([
+      { controlId: 'a', host: 'laptop', before: 'pass', after: 'fail', severity: 'high' },
+      { controlId: 'e', host: 'laptop', after: 'fail', severity: 'critical' },
+    ]);
+    expect(d.newlyPassing.map((x) => [x.controlId, x.before])).toEqual([['b', 'fail'], ['c', 'error']]);
+    // before: 0.7 / (0.7+0.5+0.3+0.3) = 0.7/1.8; after: (0.5+0.3) / (0.7+0.5+0.3+0.3+0.9) = 0.8/2.7
+    expect(d.hosts.laptop!.before).toBe((700 / 1800) * 100);
+    expect(d.hosts.laptop!.after).toBe((800 / 2700) * 100);
+    expect(d.hosts.laptop!.delta).toBeCloseTo((800 / 2700 - 700 / 1800) * 100, 10);
+    expect(d.hosts['old-host']).toEqual({ before: 100, after: null, delta: null });
+    expect(d.hosts['new-host']).toEqual({ before: null, after: 100, delta: null });
+  });
+});
+
+describe('gates', () => {
+  const verdicts = [
+    v('a', 'pass', 'high'),
+    v('b', 'fail', 'medium'),
+    v('c', 'waived', 'critical'),
+    v('d', 'pass', 'low', {}, 'server'),
+    v('e', 'error', 'critical', {}, 'server', 0.3),
+  ];
+
+  it('failUnder checks every host', () => {
+    // laptop: 0.7/1.2 = 58.33; server: 0.3/0.6 = 50
+    expect(failUnder(verdicts, 50)).toEqual({ failed: false, reasons: [] });
+    expect(failUnder(verdicts, 55)).toEqual({ failed: true, reasons: ['server: weighted score 50 is below 55'] });
+    expect(failUnder(verdicts, 60).reasons).toEqual([
+      'laptop: weighted score 58.33 is below 60',
+      'server: weighted score 50 is below 60',
+    ]);
+    expect(failUnder(verdicts, 51, 'ratio').failed).toBe(true);
+    expect(failUnder([v('x', 'manual', 'high')], 99).failed).toBe(false);
+  });
+
+  it('failOn checks failures at or above a severity; waived ones do not count', () => {
+    expect(failOn(verdicts, 'critical')).toEqual({ failed: true, reasons: ['server: e (critical) errored'] });
+    expect(failOn(verdicts, 'medium').reasons).toEqual(['laptop: b (medium) failed', 'server: e (critical) errored']);
+    expect(failOn(verdicts.filter((x) => x.controlId !== 'e'), 'high')).toEqual({ failed: false, reasons: [] });
+  });
+
+  it('combines gates', () => {
+    const g = combineGates(failUnder(verdicts, 10), failOn(verdicts, 'critical'));
+    expect(g).toEqual({ failed: true, reasons: ['server: e (critical) errored'] });
+  });
+});
