@@ -170,7 +170,7 @@ function combine(checks: readonly Check[], results: Map<PathCheck, CheckResult>,
 function firstProblem(results: readonly CheckResult[]): string {
   const bad = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'error');
   if (!bad) return '';
-  if (bad.status === 'error') return `${bad.path}: evaluation failed`;
+  if (bad.status === 'error') return `${bad.path}: ${bad.error?.split('\n')[0] ?? 'evaluation failed'}`;
   const shown = bad.exists || bad.valueSource === 'documented-default' ? JSON.stringify(bad.value) : 'not set';
   return `${bad.path} is ${shown}${bad.valueSource === 'documented-default' ? ` (${bad.note ?? 'documented default'})` : ''}: ${bad.reason ?? 'check failed'}`;
 }
@@ -179,6 +179,11 @@ export function judgeCheck(check: PathCheck, outcome: ItemOutcome, evidence: Evi
   const base = { path: check.path, location: check.location };
   if (outcome.status === 'error') {
     return { ...base, status: 'error', exists: false, valueSource: 'unknown', error: outcome.error, reason: 'evaluation failed' };
+  }
+  if (!outcome.exists && outcome.declared === false && !check.whenAbsent) {
+    // Not a finding about the host: this system has no such option (another nixpkgs
+    // version, or not NixOS), so the control cannot be decided from it.
+    return { ...base, status: 'error', exists: false, valueSource: 'unknown', reason: 'no such option', error: `no option is declared at ${check.path} in this configuration` };
   }
   let observed: Observed = { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };
   let valueSource: ValueSource = evidence?.source ?? 'unknown';

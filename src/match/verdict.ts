@@ -30,5 +30,7 @@ export function judge(matchers: MatcherSpec, outcome: ItemOutcome, path: readonl
     return { verdict: 'error', expected, message: why };
   }
   const result = match(matchers, observe(outcome), { numericStrings: root === 'config' && isSysctlPath(path) });
-  return result.pass ? { verdict: 'pass', expected } : { verdict: 'fail', expected, message: result.reason };
+  if (result.pass) return { verdict: 'pass', expected };
+  const undeclared = outcome.status === 'value' && !outcome.exists && outcome.declared === false;
+  return { verdict: 'fail', expected, message: undeclared ? `${result.reason} (no option is declared at this path)` : result.reason };
 }

@@ -160,7 +160,11 @@ let
       value = if !found.exists then null else if item.names or false then builtins.attrNames found.value else toData found.value;
       type = if found.exists then nixType found.value else null;
       evidence = if item.evidence && item.root == "config" then safe null (deepSeq (evidenceFor target item.path) (evidenceFor target item.path)) else null;
-      outcome = { inherit (found) exists; inherit value type; };
+      # Whether an option is declared along a config path: a missing key inside a declared
+      # option (no /tmp file system) differs from an option this system does not have.
+      declared = if item.root != "config" || !(target ? options) then null
+        else safe null ((findOption target.options item.path).found or false);
+      outcome = { inherit (found) exists; inherit value type declared; };
       checked = if request.catch then tryEval (deepSeq outcome outcome) else { success = true; value = deepSeq outcome outcome; };
     in
     if checked.success then checked.value // { ok = true; inherit evidence; } else { ok = false; };

@@ -22,7 +22,7 @@ export interface BatchResult {
 }
 
 interface EngineAnswer {
-  results: Record<string, { ok: boolean; exists?: boolean; value?: unknown; type?: string | null; evidence?: RawEvidence | null }>;
+  results: Record<string, { ok: boolean; exists?: boolean; value?: unknown; type?: string | null; evidence?: RawEvidence | null; declared?: boolean | null }>;
 }
 
 interface Attempt {
@@ -52,7 +52,14 @@ export async function evaluateBatch(base: BaseTarget, items: readonly EvalItem[]
       remaining.forEach((itemIndex, k) => {
         const r = attempt.answer!.results[String(k)];
         if (r?.ok) {
-          outcomes[itemIndex] = { status: 'value', exists: r.exists ?? false, value: r.value ?? null, type: r.type ?? null, evidence: r.evidence ?? null };
+          outcomes[itemIndex] = {
+            status: 'value',
+            exists: r.exists ?? false,
+            value: r.value ?? null,
+            type: r.type ?? null,
+            evidence: r.evidence ?? null,
+            declared: r.declared ?? null,
+          };
         } else {
           caught.push(itemIndex);
         }

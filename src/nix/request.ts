@@ -35,7 +35,15 @@ export interface RawEvidence {
 }
 
 export type ItemOutcome =
-  | { status: 'value'; exists: boolean; value: unknown; type: string | null; evidence: RawEvidence | null }
+  | {
+      status: 'value';
+      exists: boolean;
+      value: unknown;
+      type: string | null;
+      evidence: RawEvidence | null;
+      /** For config paths of a module-system result: is an option declared along the path? */
+      declared: boolean | null;
+    }
   | { status: 'error'; error: string; reason: 'throw' | 'fatal' | 'timeout' | 'target' };
 
 export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;

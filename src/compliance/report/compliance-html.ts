@@ -10,7 +10,13 @@ import { decidingCheck, describeValueSource, findingLocation } from './finding-l
  */
 export function renderComplianceHtml(r: ComplianceResult): string {
   const controls = new Map(r.controls.map((c) => [c.id, c]));
-  const rows = r.results.map((x) => {
+  // Findings first, most severe first: what an auditor reads before anything else.
+  const statusOrder = ['fail', 'error', 'waived', 'manual', 'not-applicable', 'pass'];
+  const severityOrder = ['critical', 'high', 'medium', 'low'];
+  const ordered = [...r.results].sort(
+    (a, b) => statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status) || severityOrder.indexOf(a.severity) - severityOrder.indexOf(b.severity) || a.host.localeCompare(b.host),
+  );
+  const rows = ordered.map((x) => {
     const c = controls.get(x.controlId)!;
     const check = decidingCheck(x) ?? x.checks[0];
     const where = findingLocation(x, r);
@@ -60,7 +66,8 @@ export function renderComplianceHtml(r: ComplianceResult): string {
   .error { background: #fff1d6; color: #8a5300; } .waived { background: #e8e7fb; color: #3e3a9b; }
   .not-applicable, .manual { background: #eef0f4; color: #4a5163; }
   details pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; }
-  code { font-size: 12px; }
+  code { font-size: 12px; white-space: pre-wrap; word-break: break-all; }
+  td { overflow-wrap: anywhere; }
 </style>
 </head>
 <body>

@@ -23,7 +23,8 @@ export function buildSarif(r: ComplianceResult): object {
     help: { text: `${c.remediation}\n\n${c.fix}`, markdown: `${c.remediation}\n\n\`\`\`nix\n${c.fix}\n\`\`\`` },
     defaultConfiguration: { level: LEVEL[c.severity] },
     properties: {
-      tags: ['security', 'nixos', ...(c.refs.cis ?? []).map((x) => `CIS-${x.id}`), ...(c.refs.stig ?? []), ...(c.refs.nist ?? []).map((n) => `NIST-${n}`)],
+      // SARIF wants unique tags; one CIS id can carry several level/profile refs.
+      tags: [...new Set(['security', 'nixos', ...(c.refs.cis ?? []).map((x) => `CIS-${x.id}`), ...(c.refs.stig ?? []), ...(c.refs.nist ?? []).map((n) => `NIST-${n}`)])],
       'security-severity': SECURITY_SEVERITY[c.severity],
       precision: 'very-high',
     },
