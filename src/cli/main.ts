@@ -1,10 +1,11 @@
 import { EXIT } from '../util/errors.js';
 import { commandHelp, parseCommandArgs, type Command } from './command.js';
 import { complyCommand } from './commands/comply.js';
+import { coverageCommand } from './commands/coverage.js';
 import { gpuCommand } from './commands/gpu.js';
 import { testCommand } from './commands/test.js';
 
-export const COMMANDS: Command[] = [testCommand, complyCommand, gpuCommand];
+export const COMMANDS: Command[] = [testCommand, complyCommand, coverageCommand, gpuCommand];
 
 export function mainHelp(): string {
   return [

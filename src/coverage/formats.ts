@@ -76,29 +76,29 @@ export function renderCobertura(report: CoverageReport, version = '0'): string {
       pkgCovered += covered;
       const methods = options.map((o) => {
         const lineXml = o.line !== null ? `<line number="${o.line}" hits="${o.hits}" branch="false"/>` : '';
-        return `          <method name="${xml(o.option)}" signature="" line-rate="${o.line === null ? (o.covered ? '1' : '0') : o.hits > 0 ? '1' : '0'}" branch-rate="0" complexity="0">\n            <lines>${lineXml}</lines>\n          </method>`;
+        return `      <method name="${xml(o.option)}" signature="" line-rate="${o.covered ? '1' : '0'}" branch-rate="0" complexity="0">\n        <lines>${lineXml}</lines>\n      </method>`;
       });
       classes.push(
         [
-          `      <class name="${xml(basename(file))}" filename="${xml(file)}" line-rate="${rate(covered, lines.size)}" branch-rate="0" complexity="0">`,
-          '        <methods>',
+          `  <class name="${xml(basename(file))}" filename="${xml(file)}" line-rate="${rate(covered, lines.size)}" branch-rate="0" complexity="0">`,
+          '    <methods>',
           ...methods,
-          '        </methods>',
-          '        <lines>',
-          ...[...lines.entries()].map(([line, hits]) => `          <line number="${line}" hits="${hits}" branch="false"/>`),
-          '        </lines>',
-          '      </class>',
+          '    </methods>',
+          '    <lines>',
+          ...[...lines.entries()].map(([line, hits]) => `      <line number="${line}" hits="${hits}" branch="false"/>`),
+          '    </lines>',
+          '  </class>',
         ].join('\n'),
       );
     }
     totalValid += pkgValid;
     totalCovered += pkgCovered;
     body.push(
-      `  <package name="${xml(dir)}" line-rate="${rate(pkgCovered, pkgValid)}" branch-rate="0" complexity="0">`,
-      '    <classes>',
-      ...classes,
-      '    </classes>',
-      '  </package>',
+      `<package name="${xml(dir)}" line-rate="${rate(pkgCovered, pkgValid)}" branch-rate="0" complexity="0">`,
+      '  <classes>',
+      ...classes.map((c) => c.replace(/^/gm, '  ')),
+      '  </classes>',
+      '</package>',
     );
   }
   const timestamp = Date.parse(report.generatedAt);
@@ -109,7 +109,7 @@ export function renderCobertura(report: CoverageReport, version = '0'): string {
     '    <source>.</source>',
     '  </sources>',
     '  <packages>',
-    ...body.map((l) => `  ${l}`),
+    ...body.flatMap((l) => l.split('\n')).map((l) => `    ${l}`),
     '  </packages>',
     '</coverage>',
     '',

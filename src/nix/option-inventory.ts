@@ -1,3 +1,4 @@
+import { globToRegExp } from '../util/glob.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -231,19 +232,7 @@ function isUserFile(declaration: string, roots: readonly string[], modulesPath: 
   return !excluded.some((re) => re.test(rel));
 }
 
-/** `*` and `?` within one path segment, `**` across segments. */
+/** A file glob, relative to a root. */
 export function fileGlob(pattern: string): RegExp {
-  const glob = pattern.replace(/^\.\//, '');
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return globToRegExp(pattern.replace(/^\.\//, ''));
 }

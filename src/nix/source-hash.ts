@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 
-/** The git work tree containing `dir`, or undefined. */
+/**
+ * The git work tree containing `dir`, or undefined. Found by looking for `.git` upwards
+ * rather than asking git: this runs on every (also fully cached) run.
+ */
 export async function gitTopLevel(dir: string): Promise<string | undefined> {
-  const r = await execa('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { reject: false });
-  return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
+  let current = resolve(dir);
+  for (;;) {
+    if (existsSync(join(current, '.git'))) return current;
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
 }
 
 /**

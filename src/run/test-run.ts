@@ -5,10 +5,8 @@ import { Evaluator } from '../nix/evaluator.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import type { Reporter } from '../report/reporter.js';
 import { summarize, type RunResult } from '../result/model.js';
-import { loadSuite } from '../suite/load-suite.js';
+import { loadSuites } from '../suite/load-suites.js';
 import { runSuites } from '../suite/run-suites.js';
-import { InputError } from '../util/errors.js';
-import { globFiles } from '../util/glob.js';
 import { packagePath } from '../util/package-root.js';
 import { RunEvents } from './events.js';
 
@@ -34,9 +32,7 @@ export const VERSION: string = JSON.parse(readFileSync(packagePath('package.json
 export async function runTests(options: TestRunOptions): Promise<RunResult> {
   const startedAt = new Date();
   const started = performance.now();
-  const files = (await Promise.all(options.suites.map((g) => globFiles(g, options.baseDir)))).flat();
-  if (files.length === 0) throw new InputError(`no suite files match ${options.suites.map((s) => JSON.stringify(s)).join(', ')}`);
-  const suites = await loadSuitesReportingAll([...new Set(files)]);
+  const suites = await loadSuites(options.suites, options.baseDir);
   const flake = options.flake ? resolveFlake(options.flake, options.baseDir) : undefined;
   const roots = flake?.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
   const events = new RunEvents();
@@ -65,18 +61,6 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
   };
   events.emit({ type: 'run-end', result });
   return result;
-}
-
-/** Parse every suite before failing, so one run shows every broken file. */
-async function loadSuitesReportingAll(files: string[]) {
-  const settled = await Promise.allSettled(files.map(loadSuite));
-  const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failures.length > 0) {
-    const errors = failures.map((f) => f.reason as Error);
-    if (errors.length === 1) throw errors[0];
-    throw new InputError(errors.map((e) => e.message).join('\n'));
-  }
-  return settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof loadSuite>>>).value);
 }
 
 /** Reporters write after the run; a reporter that fails does not stop the others. */

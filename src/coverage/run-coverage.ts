@@ -1,0 +1,57 @@
+/**
+ * `nixcheck coverage`: load suites (and the control catalogue) -> plan -> one option
+ * inventory per target -> which declared options the reads cover -> reports.
+ */
+import { relative, resolve, sep } from 'node:path';
+import { loadCatalogue } from '../compliance/catalogue.js';
+import { SourceLocator } from '../evidence/source-locator.js';
+import { resolveFlake } from '../nix/flake-ref.js';
+import { gitTopLevel } from '../nix/source-hash.js';
+import { loadSuites } from '../suite/load-suites.js';
+import { planSuites } from '../suite/run-suites.js';
+import pLimit from 'p-limit';
+import { collectOptionInventory, computeCoverage, readsFromControls, readsFromSuites, type CoverageReport } from './index.js';
+
+export interface CoverageOptions {
+  flake?: string;
+  baseDir: string;
+  suites: string[];
+  hostsAttr: string;
+  hosts?: string[];
+  /** Also count the paths compliance controls read. */
+  controls: boolean;
+  controlDirs?: string[];
+  include?: string[];
+  exclude?: string[];
+  /** Globs (relative to the working directory) of local module files that are not the user's. */
+  upstream?: string[];
+  jobs: number;
+  timeoutMs: number;
+}
+
+export async function runCoverage(options: CoverageOptions): Promise<CoverageReport> {
+  const suites = await loadSuites(options.suites, options.baseDir);
+  const flake = options.flake ? resolveFlake(options.flake, options.baseDir) : undefined;
+  const planned = planSuites(suites, { ...(flake ? { flake } : {}), hostsAttr: options.hostsAttr, ...(options.hosts ? { hosts: options.hosts } : {}) });
+  const targets = [...new Map(planned.map((p) => [p.target.key, p.target])).values()];
+  const limit = pLimit(Math.max(1, options.jobs));
+  const inventories = await Promise.all(
+    targets.map((t) => limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(options.upstream ?? [], flake?.localDir) }))),
+  );
+  const reads = readsFromSuites(planned);
+  if (options.controls) reads.push(...readsFromControls((await loadCatalogue({ dirs: options.controlDirs ?? [] })).controls));
+  const roots = flake?.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
+  return computeCoverage({
+    inventories,
+    reads,
+    ...(options.include ? { include: options.include } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    locator: new SourceLocator(roots, options.upstream ?? []),
+  });
+}
+
+/** The inventory matches files relative to the flake's root; configured globs are relative to the working directory. */
+function excludeFiles(upstream: readonly string[], flakeDir: string | undefined): string[] {
+  if (!flakeDir) return [...upstream];
+  return upstream.map((glob) => relative(flakeDir, resolve(glob)).split(sep).join('/'));
+}
