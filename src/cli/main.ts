@@ -4,8 +4,9 @@ import { complyCommand } from './commands/comply.js';
 import { coverageCommand } from './commands/coverage.js';
 import { gpuCommand } from './commands/gpu.js';
 import { testCommand } from './commands/test.js';
+import { chaosCommand, vmCommand } from './commands/vm.js';
 
-export const COMMANDS: Command[] = [testCommand, complyCommand, coverageCommand, gpuCommand];
+export const COMMANDS: Command[] = [testCommand, complyCommand, coverageCommand, vmCommand, chaosCommand, gpuCommand];
 
 export function mainHelp(): string {
   return [

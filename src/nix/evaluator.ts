@@ -3,6 +3,7 @@ import { ENGINE_FILE, evaluateBatch } from './evaluate-batch.js';
 import { defaultCacheDir, isCacheable, itemKey, nixFingerprint, readCacheEntry, sha256, targetKey, writeCacheEntry } from './eval-cache.js';
 import { detectNix, nixBinary } from './nix-cli.js';
 import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';
+import { FileHashCache } from './file-hash-cache.js';
 import { hashSources } from './source-hash.js';
 
 /** A target to evaluate, with the local directory whose content decides its cache key. */
@@ -81,7 +82,7 @@ export class Evaluator {
     const dir = target.sourceDir;
     let sources = this.sourceHashes.get(dir);
     if (!sources) {
-      sources = hashSources(dir).finally(() => this.sourceHashes.delete(dir));
+      sources = hashSources(dir, FileHashCache.in(this.cacheDir)).finally(() => this.sourceHashes.delete(dir));
       this.sourceHashes.set(dir, sources);
     }
     return targetKey({ engine: await this.engineHash, nix: await nixFingerprint(nixBinary()), base: target.base, sources: await sources });

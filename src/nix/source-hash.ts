@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
+import { FileHashCache } from './file-hash-cache.js';
 
 /**
  * The git work tree containing `dir`, or undefined. Found by looking for `.git` upwards
@@ -23,41 +23,42 @@ export async function gitTopLevel(dir: string): Promise<string | undefined> {
  * work tree that is what Nix copies: tracked files as they are on disk (staged blob ids,
  * plus the content of files modified since). Elsewhere, every file below the directory.
  */
-export async function hashSources(dir: string): Promise<string> {
+export async function hashSources(dir: string, files: FileHashCache = new FileHashCache()): Promise<string> {
   const hash = createHash('sha256');
   const top = await gitTopLevel(dir);
   if (top) {
     hash.update('git\0');
-    const staged = await execa('git', ['-C', top, 'ls-files', '-s', '-z'], { encoding: 'buffer' });
+    const [staged, modified] = await Promise.all([
+      execa('git', ['-C', top, 'ls-files', '-s', '-z'], { encoding: 'buffer' }),
+      execa('git', ['-C', top, 'status', '--porcelain=v1', '-z', '--untracked-files=no'], { encoding: 'utf8' }),
+    ]);
     hash.update(staged.stdout as Uint8Array);
-    const modified = await execa('git', ['-C', top, 'status', '--porcelain=v1', '-z', '--untracked-files=no'], { encoding: 'utf8' });
-    const entries = String(modified.stdout).split('\0').filter(Boolean);
-    for (const entry of entries.sort()) {
-      const path = entry.slice(3);
-      hash.update(entry);
+    const entries = String(modified.stdout).split('\0').filter(Boolean).sort();
+    const digests = entries.map((entry) => {
       try {
-        hash.update(await readFile(join(top, path)));
+        return files.hash(join(top, entry.slice(3)));
       } catch {
-        hash.update('\0deleted');
+        return 'deleted';
       }
-    }
-    return hash.digest('hex');
+    });
+    entries.forEach((entry, i) => hash.update(`${entry}\0${digests[i]}\0`));
+  } else {
+    hash.update('tree\0');
+    const list = listFiles(dir);
+    const digests = list.map((file) => files.hash(file));
+    list.forEach((file, i) => hash.update(`${relative(dir, file)}\0${digests[i]}\0`));
   }
-  hash.update('tree\0');
-  for (const file of await listFiles(dir)) {
-    hash.update(relative(dir, file) + '\0');
-    hash.update(await readFile(file));
-  }
+  await files.save();
   return hash.digest('hex');
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+function listFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
     if (entry.name === '.git' || entry.name === 'node_modules') continue;
-    if (entry.isDirectory()) out.push(...(await listFiles(path)));
-    else if (entry.isFile() || (entry.isSymbolicLink() && (await stat(path).catch(() => null))?.isFile())) out.push(path);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else if (entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile())) out.push(path);
   }
   return out;
 }

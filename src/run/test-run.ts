@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { SourceLocator } from '../evidence/source-locator.js';
 import { resolveFlake } from '../nix/flake-ref.js';
 import { Evaluator } from '../nix/evaluator.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import type { Reporter } from '../report/reporter.js';
-import { summarize, type RunResult } from '../result/model.js';
+import type { RunResult } from '../result/model.js';
 import { loadSuites } from '../suite/load-suites.js';
 import { runSuites } from '../suite/run-suites.js';
-import { packagePath } from '../util/package-root.js';
 import { RunEvents } from './events.js';
+import { buildRunResult } from './run-result.js';
 
 export interface TestRunOptions {
   flake?: string;
@@ -26,7 +25,7 @@ export interface TestRunOptions {
   upstream?: string[];
 }
 
-export const VERSION: string = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')).version;
+export { VERSION } from './version.js';
 
 /** load and validate -> plan -> evaluate -> verdicts -> reports. */
 export async function runTests(options: TestRunOptions): Promise<RunResult> {
@@ -47,18 +46,14 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
     events,
     locator: new SourceLocator(roots, options.upstream ?? []),
   });
-  const result: RunResult = {
-    schemaVersion: 1,
-    tool: { name: 'nixcheck', version: VERSION },
-    nix: { version: nixVersion },
-    ...(flake ? { flake: flake.ref } : {}),
-    startedAt: startedAt.toISOString(),
-    durationMs: performance.now() - started,
-    evaluations: stats,
+  const result = buildRunResult({
     cases,
-    problems: [],
-    summary: summarize(cases),
-  };
+    startedAt,
+    durationMs: performance.now() - started,
+    nixVersion,
+    ...(flake ? { flake: flake.ref } : {}),
+    evaluations: stats,
+  });
   events.emit({ type: 'run-end', result });
   return result;
 }

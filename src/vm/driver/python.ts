@@ -50,7 +50,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'polling_condition', 'Machine', 'BaseMachine', 't', 'debug',
   // modules and globals of the generated script
   'json', 'shlex', 'sys', 'time', 're', 'contextmanager', 'PARAMS', 'NODES', 'S', 'OUTPUT_LIMIT', 'isinstance',
-  'float', 'bool', 'e',
+  'float', 'bool', 'e', 'MACHINES', 'FILL', 'held', 'elapsed', 'results', 'recovered', 'enumerate', 'check', 'record', 'code', 'out',
 ]);
 
 export function checkNodeName(name: string): string | null {
@@ -104,10 +104,10 @@ export function pythonPrelude(title: string, paramsJSON: string): string {
     `OUTPUT_LIMIT = ${OUTPUT_LIMIT}`,
     '',
     '',
-    'def _nc_mark(kind, index, status=None, **extra):',
+    'def _nc_mark(marker, index, status=None, /, **extra):',
     '    record = {"t": round(time.time(), 3)}',
     '    record.update(extra)',
-    '    words = ["nixcheck-" + kind, str(index)]',
+    '    words = ["nixcheck-" + marker, str(index)]',
     '    if status is not None:',
     '        words.append(status)',
     '    words.append(json.dumps(record))',

@@ -55,7 +55,7 @@ export function outcomesFromMarkers(steps: readonly CompiledStep[], attempt: Att
     }
     if (marks?.beginLine !== undefined) {
       // Begun, never ended: the run was cut (timeout) or the driver died.
-      const durationMs = marks.beginT !== undefined && attempt.durationMs ? base.durationMs : 0;
+      const durationMs = 0;
       blocked ??= `not run: step ${step.index} did not finish`;
       if (attempt.timedOut || log.timeoutReached) {
         return { ...base, durationMs, status: 'error', errorReason: 'timeout', message: 'timed out during this step', error: failureText(log, marks.beginLine, undefined, step.node) };

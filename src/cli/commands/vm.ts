@@ -1,0 +1,178 @@
+import { join, resolve } from 'node:path';
+import { loadConfig, type LoadedConfig } from '../../config/config.js';
+import { resolveFlake } from '../../nix/flake-ref.js';
+import { jsonReporter } from '../../report/json-reporter.js';
+import { junitReporter } from '../../report/junit-reporter.js';
+import { terminalReporter } from '../../report/terminal-reporter.js';
+import type { CaseResult } from '../../result/model.js';
+import { buildRunResult } from '../../run/run-result.js';
+import { writeReports } from '../../run/test-run.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { EXIT, InputError } from '../../util/errors.js';
+import { compileChaosScenario, loadChaosSuites, runChaosScenarios } from '../../vm/chaos/index.js';
+import type { CompiledVmTest, ProgressEvent } from '../../vm/driver/types.js';
+import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTests } from '../../vm/integration/index.js';
+import { vmPreflight, type VmPreflightReport } from '../../vm/preflight.js';
+import { listFlag, type Command, type FlagSpec } from '../command.js';
+import { positiveNumber } from './test.js';
+
+const RUN_FLAGS: FlagSpec[] = [
+  { name: 'flake', type: 'string', value: 'REF', description: 'Flake whose hosts the VMs boot. Default: `flake` in nixcheck.yaml.' },
+  { name: 'suite', type: 'string', multiple: true, value: 'GLOB', description: 'Suite files. Default: suites/integration/*.yaml (vm) or suites/chaos/*.yaml (chaos).' },
+  { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory; VM artifacts go to DIR/vm/<test>/. Default: reports/.' },
+  { name: 'timeout', type: 'string', value: 'SECONDS', description: 'Per test, when the test sets none. Default: 1800.' },
+  { name: 'global-timeout', type: 'string', value: 'SECONDS', description: 'For the whole run; tests not started by then are reported, not run.' },
+  { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
+];
+
+interface VmContext {
+  config: LoadedConfig;
+  flakeRef: string;
+  suites: string[];
+  baseDir: string;
+  outDir: string;
+}
+
+async function context(values: Record<string, unknown>, defaultSuite: string): Promise<VmContext> {
+  const config = await loadConfig(values.config as string | undefined);
+  const cwd = process.cwd();
+  const flake = (values.flake as string | undefined) ?? config.flake;
+  if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
+  const flagSuites = listFlag(values.suite);
+  const baseDir = values.flake || flagSuites ? cwd : config.baseDir;
+  return {
+    config,
+    flakeRef: resolveFlake(flake, baseDir).ref,
+    suites: flagSuites ?? [defaultSuite],
+    baseDir,
+    outDir: values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports'),
+  };
+}
+
+function formatPreflight(report: VmPreflightReport): string {
+  const lines = [
+    `Nix: ${report.nixVersion ?? 'not found'}`,
+    `/dev/kvm: ${report.kvm.exists ? (report.kvm.readWrite ? 'present, read/write' : 'present, NOT accessible') : 'absent'}`,
+    `system-features: ${report.systemFeatures ? report.systemFeatures.join(' ') : 'unknown'}`,
+  ];
+  for (const p of report.problems) lines.push(`${p.severity.toUpperCase()} ${p.id}: ${p.message}\n  fix: ${p.fix}`);
+  lines.push(report.ok ? 'VM tests can run here.' : 'VM tests cannot run here.');
+  return lines.join('\n') + '\n';
+}
+
+/** Generated test.nix and testScript.py, for reading and for `nix build` by hand. */
+async function writeCompiled(tests: CompiledVmTest[], outDir: string): Promise<void> {
+  for (const t of tests) {
+    await writeFileAtomic(join(outDir, 'vm', t.slug, 'test.nix'), t.nix);
+    await writeFileAtomic(join(outDir, 'vm', t.slug, 'testScript.py'), t.python);
+    process.stdout.write(`${join(outDir, 'vm', t.slug)}/ (${t.nodes.map((n) => `${n.name}=${n.host}`).join(', ')}; ${t.steps.length} steps)\n`);
+  }
+}
+
+function progressPrinter(): (event: ProgressEvent) => void {
+  return (event) => {
+    if (event.phase === 'line' || event.phase === 'step-begin') return;
+    process.stderr.write(`[${event.test}] ${event.phase}${event.title ? ` ${event.title}` : ''}${event.verdict ? `: ${event.verdict}` : ''}\n`);
+  };
+}
+
+async function report(cases: CaseResult[], started: number, startedAt: Date, flakeRef: string, outDir: string, prefix: string): Promise<number> {
+  const result = buildRunResult({ cases, startedAt, durationMs: performance.now() - started, nixVersion: null, flake: flakeRef });
+  const reporters = [terminalReporter(), jsonReporter(`${prefix}-results.json`), junitReporter(`${prefix}-junit.xml`)];
+  const { failures } = await writeReports(result, reporters, outDir);
+  for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
+  if (failures.length) return EXIT.infrastructure;
+  return result.summary.fail + result.summary.error > 0 ? EXIT.failures : EXIT.ok;
+}
+
+async function requireKvm(): Promise<void> {
+  const preflight = await vmPreflight();
+  if (!preflight.ok) {
+    process.stderr.write(formatPreflight(preflight));
+    throw Object.assign(new Error('the VM preflight failed'), { exitCode: EXIT.infrastructure });
+  }
+}
+
+export const vmCommand: Command = {
+  name: 'vm',
+  summary: 'NixOS VM integration tests: `vm preflight`, `vm compile`, `vm run`',
+  usage: 'nixcheck vm preflight [--json] | vm compile [--suite GLOB]... | vm run [--suite GLOB]... [--check NAME]... [flags]',
+  flags: [
+    ...RUN_FLAGS,
+    { name: 'check', type: 'string', multiple: true, value: 'NAME', description: 'Also run the flake\'s own checks.<system>.NAME VM tests.' },
+    { name: 'retries', type: 'string', value: 'N', description: 'Run a failing test again up to N times; a later pass is marked flaky.' },
+    { name: 'json', type: 'boolean', description: 'With preflight: print JSON.' },
+    {
+      name: 'driver',
+      type: 'string',
+      value: 'CMD',
+      description: "Run CMD (split on spaces) instead of building and running the NixOS test driver: a stand-in, for testing nixcheck's own runner. No VM boots.",
+    },
+  ],
+  async run(values, positionals) {
+    const action = positionals[0];
+    if (action === 'preflight') {
+      const preflight = await vmPreflight();
+      process.stdout.write(values.json ? JSON.stringify(preflight, null, 2) + '\n' : formatPreflight(preflight));
+      return preflight.ok ? EXIT.ok : EXIT.infrastructure;
+    }
+    if (action !== 'compile' && action !== 'run') throw new InputError(`usage: ${vmCommand.usage}`);
+    const ctx = await context(values, 'suites/integration/*.yaml');
+    const tests = await loadIntegrationSuites(ctx.suites, ctx.baseDir);
+    if (action === 'compile') {
+      await writeCompiled(tests.filter((t) => !t.skip).map((t) => compileIntegrationTest(t, { flakeRef: ctx.flakeRef })), ctx.outDir);
+      return EXIT.ok;
+    }
+    const standIn = (values.driver as string | undefined)?.split(' ').filter(Boolean);
+    if (!standIn) await requireKvm();
+    const started = performance.now();
+    const startedAt = new Date();
+    const checks = (listFlag(values.check) ?? []).map((name) => flakeCheck(name));
+    const retries = positiveNumber(values.retries, '--retries');
+    const timeout = positiveNumber(values.timeout, '--timeout');
+    const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
+    const cases = await runIntegrationTests([...tests, ...checks], {
+      flakeRef: ctx.flakeRef,
+      outDir: join(ctx.outDir, 'vm'),
+      ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+      ...(globalTimeout ? { globalTimeoutMs: globalTimeout * 1000 } : {}),
+      ...(retries ? { retries } : {}),
+      ...(standIn ? { driverCommand: standIn } : {}),
+      onProgress: progressPrinter(),
+    });
+    return report(cases, started, startedAt, ctx.flakeRef, ctx.outDir, 'vm');
+  },
+};
+
+export const chaosCommand: Command = {
+  name: 'chaos',
+  summary: 'chaos scenarios in NixOS VMs, scored by whether the steady state comes back: `chaos compile`, `chaos run`',
+  usage: 'nixcheck chaos compile|run [--suite GLOB]... [flags]',
+  flags: RUN_FLAGS,
+  async run(values, positionals) {
+    const action = positionals[0];
+    if (action !== 'compile' && action !== 'run') throw new InputError(`usage: ${chaosCommand.usage}`);
+    const ctx = await context(values, 'suites/chaos/*.yaml');
+    const scenarios = await loadChaosSuites(ctx.suites, ctx.baseDir);
+    if (action === 'compile') {
+      await writeCompiled(scenarios.filter((s) => !s.skip).map((s) => compileChaosScenario(s, { flakeRef: ctx.flakeRef })), ctx.outDir);
+      return EXIT.ok;
+    }
+    await requireKvm();
+    const started = performance.now();
+    const startedAt = new Date();
+    const timeout = positiveNumber(values.timeout, '--timeout');
+    const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
+    const { cases, resilience } = await runChaosScenarios(scenarios, {
+      flakeRef: ctx.flakeRef,
+      outDir: join(ctx.outDir, 'vm'),
+      ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+      ...(globalTimeout ? { globalTimeoutMs: globalTimeout * 1000 } : {}),
+      onProgress: progressPrinter(),
+    });
+    for (const r of resilience) {
+      process.stdout.write(`resilience ${r.host}: ${r.score === null ? 'n/a' : `${r.score.toFixed(1)}%`} (${r.recovered}/${r.scenarios} recovered${r.excluded ? `, ${r.excluded} excluded` : ''})\n`);
+    }
+    return report(cases, started, startedAt, ctx.flakeRef, ctx.outDir, 'chaos');
+  },
+};

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { validatorFor } from '../../../src/util/schemas.js';
+import { parseYaml } from '../../../src/util/yaml-source.js';
+import { buildChaosSuite, compileChaosScenario, loadChaosSuites, resilienceScores, runChaosScenarios, type ChaosScenario, type ScenarioOutcome } from '../../../src/vm/chaos/index.js';
+import { resolveNodesPlaceholder } from '../../../src/vm/driver/nix.js';
+import { ALLOWED_MACHINE_METHODS } from '../../../src/vm/driver/python.js';
+import { tempDir } from '../../helpers/paths.js';
+import { ALLOWED_OTHER_CALLS, evalWithMockFlake, expectNixParses, pythonApi, REPO_ROOT, runWithFakeMachines, sortedNodeInfo, writeTemp } from '../driver/helpers.js';
+
+const suite = (text: string) => buildChaosSuite(parseYaml('suites/chaos/x.yaml', text, validatorFor('chaos'), 'chaos suite') as never);
+
+const KILL = `
+scenarios:
+  - name: kill sshd
+    nodes:
+      laptop: { host: laptop }
+      peer: { host: bare }
+    weight: 2
+    steadyState:
+      probes:
+        - unitActive: { node: laptop, unit: sshd.service }
+        - portOpen: { node: peer, port: 22, target: laptop }
+        - httpStatus: { node: peer, url: "http://$TARGET:80/", status: 200, target: laptop }
+        - command: { node: laptop, command: "cat /etc/hostname", expect: { matches: "^lap" } }
+    fault:
+      serviceKill: { node: laptop, unit: sshd.service }
+    recoveryDeadline: 30
+    rollback:
+      - succeed: { node: laptop, command: "systemctl restart sshd" }
+`;
+const NODES = { laptop: { ip: '192.168.1.1', hostName: 'laptop' }, peer: { ip: '192.168.1.2', hostName: 'bare' } };
+
+describe('chaos suites in suites/chaos', () => {
+  it('every scenario compiles to Nix that parses and Python that uses only allowed driver methods', async () => {
+    const scenarios = await loadChaosSuites(['suites/chaos/*.yaml'], REPO_ROOT);
+    expect(scenarios.map((s) => s.fault.kind).sort()).toEqual(['clockJump', 'crash', 'diskFull', 'networkPartition', 'oom', 'serviceKill']);
+    for (const s of scenarios) {
+      const c = compileChaosScenario(s, { flakeRef: 'github:example/infra' });
+      expectNixParses(c.nix);
+      const api = pythonApi(c.python, s.nodes.map((n) => n.name));
+      for (const m of api.machineCalls) expect(ALLOWED_MACHINE_METHODS, s.name).toContain(m);
+      for (const call of api.otherCalls) expect(ALLOWED_OTHER_CALLS, `${s.name}: ${call}`).toContain(call);
+      expect(api.unusedImports).toEqual([]);
+      expect(api.badFstrings).toBe(0);
+    }
+  });
+
+  it('fault-specific node configuration: tmpfs for disk full, protected backdoor for OOM (evaluated)', async () => {
+    const scenarios = await loadChaosSuites(['suites/chaos/services.yaml'], REPO_ROOT);
+    const disk = compileChaosScenario(scenarios.find((s) => s.fault.kind === 'diskFull')!, { flakeRef: 'x' });
+    const v = evalWithMockFlake(writeTemp('disk.nix', disk.nix), ['laptop'], { laptop: NODES.laptop }) as { nodes: { laptop: { config: { contents: Record<string, unknown>[] } } } };
+    expect(v.nodes.laptop.config.contents[0]!['virtualisation']).toEqual({
+      fileSystems: { '/var/log': { device: 'tmpfs', fsType: 'tmpfs', options: ['size=64m', 'mode=0755'] } },
+    });
+    const oom = compileChaosScenario(scenarios.find((s) => s.fault.kind === 'oom')!, { flakeRef: 'x' });
+    const o = evalWithMockFlake(writeTemp('oom.nix', oom.nix), ['desktop'], { desktop: { ip: '192.168.1.3', hostName: 'desktop' } }) as { nodes: { desktop: { config: { contents: unknown[] } } } };
+    expect(o.nodes.desktop.config.contents[2]).toEqual({ _type: 'if', content: { systemd: { services: { backdoor: { serviceConfig: { OOMScoreAdjust: -1000 } } } } } });
+    expect(oom.python).toContain('desktop.succeed("echo 0 > /proc/sys/vm/panic_on_oom")');
+  });
+});
+
+describe('compileChaosScenario', () => {
+  const [scenario] = suite(KILL) as [ChaosScenario];
+
+  it('the script: gate, fault, recovery polling, rollback, with markers (fake machines)', () => {
+    const c = compileChaosScenario(scenario, { flakeRef: 'x' });
+    expect(c.nodes.find((n) => n.name === 'peer')).toBeDefined();
+    const r = runWithFakeMachines(c.python, { nodes: NODES, rules: [{ contains: 'curl', out: '200' }, { contains: 'cat /etc/hostname', out: 'laptop\n' }] });
+    expect(r.log).not.toContain('!!!');
+    expect(r.code).toBe(0);
+    const executes = r.calls.filter((x) => x.method === 'execute').map((x) => `${x.node}: ${x.args[0]}`);
+    expect(executes.slice(0, 4)).toEqual([
+      "laptop: systemctl is-active --quiet sshd.service",
+      "peer: timeout 5 bash -c 'exec 3<>/dev/tcp/192.168.1.1/22'",
+      "peer: curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://192.168.1.1:80/ || true",
+      "laptop: timeout 60 bash -c 'cat /etc/hostname'",
+    ]);
+    expect(r.calls.find((x) => x.method === 'succeed')!.args).toEqual(["systemctl kill --signal=KILL sshd.service"]);
+    expect(r.log).toMatch(/nixcheck-chaos hypothesis-before \{.*"held": true/);
+    expect(r.log).toMatch(/nixcheck-chaos recovery \{.*"recovered": true, "seconds": 2\.0/);
+    expect(r.log).toContain('nixcheck-step-end 4 ok');
+    expect(c.steps.map((s) => s.title)).toEqual([
+      '0. boot laptop, peer to multi-user.target',
+      '1. steady state holds before the fault',
+      '2. inject fault: laptop: kill sshd.service with SIGKILL',
+      '3. steady state holds again within 30s',
+      '4. rollback: laptop: systemctl restart sshd',
+    ]);
+  });
+
+  it('the generated Nix renders exactly this script (mock flake)', () => {
+    const c = compileChaosScenario(scenario, { flakeRef: 'x' });
+    const v = evalWithMockFlake(writeTemp('kill.nix', c.nix), ['laptop', 'bare'], NODES) as { testScript: string; nodes: { peer: { config: { contents: Record<string, unknown>[] } } } };
+    expect(v.testScript).toBe(resolveNodesPlaceholder(c.python, sortedNodeInfo(NODES)));
+    expect(v.nodes.peer.config.contents[0]!['environment']).toEqual({ systemPackages: ['pkg-curl'] });
+  });
+
+  it('scenarios from logs: recovered, not recovered, gate not held (via runChaosScenarios and the stand-in)', async () => {
+    const c = compileChaosScenario(scenario, { flakeRef: 'x' });
+    const logs: Record<string, string> = {};
+    const recovered = runWithFakeMachines(c.python, { nodes: NODES, rules: [{ contains: 'curl', out: '200' }, { contains: 'cat /etc/hostname', out: 'laptop\n' }] });
+    logs['recovered'] = writeTemp('recovered.log', recovered.log);
+    const gate = runWithFakeMachines(c.python, { nodes: NODES, rules: [{ contains: 'is-active', rc: 3 }] });
+    expect(gate.code).toBe(1);
+    logs['gate'] = writeTemp('gate.log', gate.log);
+    // the "never" run: make the recovery marker say not recovered by editing the recorded line
+    logs['never'] = writeTemp('never.log', recovered.log.replace(/nixcheck-chaos recovery \{.*\}/, 'nixcheck-chaos recovery {"t": 1, "recovered": false, "seconds": 30.5, "probes": [{"index": 0, "ok": false, "detail": "exit code 3"}, {"index": 1, "ok": true, "detail": "exit code 0"}]}'));
+    const scenarios: ChaosScenario[] = ['recovered', 'never', 'gate'].map((n) => ({ ...scenario, name: n }));
+    const { cases, resilience } = await runChaosScenarios(scenarios, {
+      flakeRef: 'x',
+      outDir: tempDir('nixcheck-chaos-'),
+      driverCommand: (t) => [process.execPath, `${REPO_ROOT}/test/fixtures/driver-logs/stand-in-driver.mjs`, '--log', logs[t.slug.split('-').at(-1)!]!, '--exit', t.slug.endsWith('gate') ? '1' : '0'],
+    });
+    expect(cases.map((x) => [x.name, x.verdict])).toEqual([['recovered', 'pass'], ['never', 'fail'], ['gate', 'error']]);
+    expect(cases[0]!.properties).toMatchObject({ heldBefore: 'true', recovered: 'true', recoverySeconds: '2', weight: '2', resilienceScore: '50' });
+    expect(cases[1]!.message).toBe('did not recover within 30s: laptop: unit sshd.service is active (exit code 3)');
+    expect(cases[2]!.message).toContain('the steady state did not hold before the fault');
+    expect(cases[2]!.properties).toMatchObject({ heldBefore: 'false', recovered: 'null' });
+    expect(resilience).toEqual([{ host: 'laptop', score: 50, scenarios: 3, recovered: 1, excluded: 1 }]);
+  });
+});
+
+describe('resilienceScores', () => {
+  const mk = (host: string, weight: number): ChaosScenario =>
+    ({ nodes: [{ name: 'n', host }], fault: { kind: 'crash', node: 'n' }, weight }) as unknown as ChaosScenario;
+  const out = (recovered: boolean | null): ScenarioOutcome => ({ verdict: 'pass', heldBefore: recovered !== null, recovered, recoverySeconds: null, message: '', rollbackFailed: false });
+
+  it('score = sum(weight × recovered) / sum(weight) × 100 per host; scenarios without a verdict are excluded', () => {
+    expect(
+      resilienceScores([
+        { scenario: mk('a', 3), outcome: out(true) },
+        { scenario: mk('a', 1), outcome: out(false) },
+        { scenario: mk('a', 2), outcome: out(null) },
+        { scenario: mk('b', 1), outcome: out(false) },
+        { scenario: mk('c', 1), outcome: out(null) },
+      ]),
+    ).toEqual([
+      { host: 'a', score: 75, scenarios: 3, recovered: 1, excluded: 1 },
+      { host: 'b', score: 0, scenarios: 1, recovered: 0, excluded: 0 },
+      { host: 'c', score: null, scenarios: 1, recovered: 0, excluded: 1 },
+    ]);
+  });
+});
