@@ -46,6 +46,8 @@ export interface ControlResult extends ControlVerdict {
   title: string;
   applicability: CheckResult[];
   checks: CheckResult[];
+  /** Results of the control's runtime checks inside a VM, when they ran. */
+  runtime?: { command: string; status: 'pass' | 'fail' | 'error'; exitCode: number | null; stdout: string; reason?: string }[];
 }
 
 export interface EvaluateControlsOptions {

@@ -17,6 +17,7 @@ import { validatorFor } from '../util/schemas.js';
 import { displayPath } from '../util/yaml-source.js';
 import { loadCatalogue } from './catalogue.js';
 import { evaluateControls, type ControlResult } from './evaluate-controls.js';
+import { runRuntimeChecks, type RuntimeOptions } from './runtime.js';
 import { loadProfiles, resolveProfile } from './profiles.js';
 import { combineGates, compareBaseline, failOn, failUnder, scoreReport, type BaselineDiff, type GateResult, type HostScores } from './score.js';
 import type { Control, ControlRefs, ControlVerdict, Severity, Waiver } from './types.js';
@@ -37,6 +38,8 @@ export interface ComplyOptions {
   today?: Date | string;
   /** Globs of local module files that are not the user's own. */
   upstream?: string[];
+  /** Also run the controls' runtime checks in one NixOS VM per host. */
+  runtime?: Omit<RuntimeOptions, 'flakeRef'>;
   jobs: number;
   timeoutMs: number;
   cacheDir: string | null;
@@ -107,7 +110,8 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
     events: options.events ?? new RunEvents(),
     locator,
   });
-  const waived = results.map((r) => ({ ...r, ...waiveVerdict(r, waivers, today) }));
+  const merged = options.runtime ? await runRuntimeChecks(controls, results, hostNames, { ...options.runtime, flakeRef: flake.ref }) : results;
+  const waived = merged.map((r) => ({ ...r, ...waiveVerdict(r, waivers, today) }));
   const profileControls = Object.fromEntries(
     [...profiles.byId.keys()].map((id) => [id, resolveProfile(id, profiles, catalogue).map((c) => c.id)]),
   );

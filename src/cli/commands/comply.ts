@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULT_TIMEOUT_S, defaultJobs, loadConfig } from '../../config/config.js';
 import { COMPLIANCE_FORMATS, writeComplianceReports, type ComplianceFormat } from '../../compliance/report/index.js';
 import { formatComplianceTerminal } from '../../compliance/report/compliance-terminal.js';
@@ -31,6 +31,7 @@ export const complyCommand: Command = {
     { name: 'today', type: 'string', value: 'YYYY-MM-DD', description: 'The date waivers expire against. Default: today.' },
     { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again.' },
+    { name: 'runtime', type: 'boolean', description: 'Also run the runtime checks inside one NixOS VM per host (needs KVM and nixpkgs); their results merge into the verdicts.' },
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
@@ -43,6 +44,7 @@ export const complyCommand: Command = {
     const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
     const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
+    const outDir = values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports');
     const result = await runComply({
       flake,
       baseDir: values.flake ? cwd : config.baseDir,
@@ -60,8 +62,8 @@ export const complyCommand: Command = {
       jobs: positiveNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
       timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
       cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
+      ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),
     });
-    const outDir = values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports');
     const { failures } = await writeComplianceReports(result, outDir, formats);
     process.stdout.write(formatComplianceTerminal(result));
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);

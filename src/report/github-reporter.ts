@@ -1,0 +1,213 @@
+/**
+ * GitHub Actions: workflow-command annotations at the suite file:line of each failing or
+ * erroring case, and a Markdown step summary ($GITHUB_STEP_SUMMARY). The same for
+ * compliance results, annotated where the failing value was defined.
+ *
+ * GitHub shows at most 10 error, 10 warning and 10 notice annotations per step (50 per
+ * job); the rest are dropped silently. So the most severe come first, at most 10 per
+ * level are printed, and one notice says how many more there are.
+ */
+import { appendFile } from 'node:fs/promises';
+import { describeDefinitions } from '../evidence/evidence.js';
+import type { CaseResult, RunResult } from '../result/model.js';
+import type { ComplianceResult } from '../compliance/run-comply.js';
+import type { ControlResult } from '../compliance/evaluate-controls.js';
+import { decidingCheck, describeValueSource, findingLocation } from '../compliance/report/finding-location.js';
+import { renderComplianceMarkdown } from '../compliance/report/compliance-markdown.js';
+import type { Severity } from '../compliance/types.js';
+import { formatValue, type Reporter } from './reporter.js';
+
+/** Annotations GitHub keeps per step and level. */
+export const GITHUB_ANNOTATIONS_PER_STEP = 10;
+
+export type AnnotationLevel = 'error' | 'warning' | 'notice';
+
+export interface Annotation {
+  level: AnnotationLevel;
+  file?: string;
+  line?: number;
+  col?: number;
+  title?: string;
+  message: string;
+}
+
+export interface GithubOptions {
+  stdout?: NodeJS.WritableStream;
+  /** Reads GITHUB_STEP_SUMMARY; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Escaping of a workflow command's message (data). */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Escaping of a workflow command's property values: also `:` and `,`. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/** `::error file=F,line=L,col=C,title=T::message` */
+export function formatAnnotation(a: Annotation): string {
+  const props: string[] = [];
+  if (a.file !== undefined) props.push(`file=${escapeProperty(a.file.split('\\').join('/'))}`);
+  if (a.line !== undefined) props.push(`line=${a.line}`);
+  if (a.col !== undefined) props.push(`col=${a.col}`);
+  if (a.title !== undefined) props.push(`title=${escapeProperty(a.title)}`);
+  return `::${a.level}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(a.message)}`;
+}
+
+/**
+ * The annotations to print, already in order: at most `limit` per level, and one notice
+ * with the count of those left out (that notice counts against the notice limit).
+ */
+export function limitAnnotations(annotations: readonly Annotation[], limit = GITHUB_ANNOTATIONS_PER_STEP, what = 'findings'): string[] {
+  const used: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
+  const noticeRoom = limit - 1;
+  const lines: string[] = [];
+  let rest = 0;
+  for (const a of annotations) {
+    const room = a.level === 'notice' ? noticeRoom : limit;
+    if (used[a.level] >= room) {
+      rest++;
+      continue;
+    }
+    used[a.level]++;
+    lines.push(formatAnnotation(a));
+  }
+  if (rest > 0) {
+    lines.push(formatAnnotation({ level: 'notice', message: `nixcheck: ${rest} more ${what} not annotated (GitHub shows ${limit} per step and level); see the job summary and the reports` }));
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+// nixcheck test
+
+/** Errors (evaluation failed) before failures (wrong value), each in suite order. */
+export function caseAnnotations(cases: readonly CaseResult[]): Annotation[] {
+  const rank = (c: CaseResult) => (c.verdict === 'error' ? 0 : 1);
+  return cases
+    .filter((c) => c.verdict === 'fail' || c.verdict === 'error')
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map(({ c }) => ({
+      level: 'error' as const,
+      file: c.location.file,
+      line: c.location.line,
+      col: c.location.column,
+      title: `nixcheck: ${c.name} [${c.target.label}]`,
+      message: caseMessage(c),
+    }));
+}
+
+function caseMessage(c: CaseResult): string {
+  const lines = [`${c.path}${c.target.with ? ` with ${JSON.stringify(c.target.with)}` : ''}`, `expected: ${c.expected}`];
+  if (c.error !== undefined) lines.push(`error: ${firstLines(c.error, 6)}`);
+  else lines.push(`actual: ${c.exists === false ? '(path does not exist)' : formatValue(c.actual)}`);
+  if (c.message && c.verdict === 'fail') lines.push(`why: ${c.message}`);
+  if (c.evidence) lines.push(`defined: ${describeDefinitions(c.evidence)}`);
+  return lines.join('\n');
+}
+
+function firstLines(text: string, n: number): string {
+  const lines = text.split('\n');
+  return lines.length <= n ? text : `${lines.slice(0, n).join('\n')}\n…`;
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+const code = (text: string) => (text === '' ? '' : `\`${text.replace(/`/g, 'ˋ')}\``);
+
+/** The job summary of a test run. */
+export function renderTestSummary(result: RunResult, maxCases = 50): string {
+  const s = result.summary;
+  const lines = [
+    `## nixcheck test: ${s.fail + s.error === 0 ? 'passed' : 'failed'}`,
+    '',
+    '| passed | failed | errors | skipped | total | targets | duration |',
+    '|---|---|---|---|---|---|---|',
+    `| ${s.pass} | ${s.fail} | ${s.error} | ${s.skip} | ${s.total} | ${result.evaluations.length} (${result.evaluations.filter((e) => e.cached).length} from cache) | ${(result.durationMs / 1000).toFixed(2)} s |`,
+    '',
+  ];
+  const bad = result.cases.filter((c) => c.verdict === 'error').concat(result.cases.filter((c) => c.verdict === 'fail'));
+  if (bad.length) {
+    lines.push(`### Failing cases (${bad.length})`, '', '| case | target | path | expected | actual | defined at | suite |', '|---|---|---|---|---|---|---|');
+    for (const c of bad.slice(0, maxCases)) {
+      const actual = c.error !== undefined ? `error: ${c.error.split('\n')[0]}` : c.exists === false ? '(path does not exist)' : formatValue(c.actual, 120);
+      lines.push(
+        `| ${cell(c.name)} | ${cell(c.target.label)} | ${code(cell(c.path))} | ${cell(c.expected)} | ${cell(actual)} | ${c.evidence ? cell(describeDefinitions(c.evidence)) : ''} | ${cell(`${c.location.file}:${c.location.line}`)} |`,
+      );
+    }
+    if (bad.length > maxCases) lines.push('', `…and ${bad.length - maxCases} more (see junit.xml / results.json).`);
+    lines.push('');
+  }
+  if (result.problems.length) {
+    lines.push('### Problems', '', ...result.problems.map((p) => `- ${p.kind}: ${cell(p.message)}`), '');
+  }
+  return lines.join('\n');
+}
+
+async function appendSummary(env: Record<string, string | undefined>, markdown: string): Promise<string | undefined> {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) return undefined;
+  await appendFile(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  return file;
+}
+
+/** `--reporter github`: annotations on stdout, the summary into $GITHUB_STEP_SUMMARY. */
+export function githubReporter(options: GithubOptions = {}): Reporter {
+  return {
+    name: 'github',
+    async finish(result: RunResult) {
+      const out = options.stdout ?? process.stdout;
+      const env = options.env ?? process.env;
+      const lines = limitAnnotations(caseAnnotations(result.cases), GITHUB_ANNOTATIONS_PER_STEP, 'failing cases');
+      if (lines.length) out.write(`${lines.join('\n')}\n`);
+      const summary = await appendSummary(env, renderTestSummary(result));
+      return summary ? [summary] : [];
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// nixcheck comply
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+const SEVERITY_LEVEL: Record<Severity, AnnotationLevel> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice' };
+
+/**
+ * Failing and erroring controls, most severe first (then errors before failures, then
+ * host), located at the line that defined the failing value (or the host's entry file).
+ */
+export function complianceAnnotations(r: ComplianceResult): Annotation[] {
+  const failing = r.results.filter((x) => x.status === 'fail' || x.status === 'error');
+  const statusRank = (x: ControlResult) => (x.status === 'error' ? 0 : 1);
+  return [...failing]
+    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || statusRank(a) - statusRank(b) || a.host.localeCompare(b.host) || a.controlId.localeCompare(b.controlId))
+    .map((x) => {
+      const where = findingLocation(x, r);
+      const check = decidingCheck(x);
+      const detail = check
+        ? `${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`
+        : (x.message ?? '');
+      return {
+        level: x.status === 'error' ? 'error' : SEVERITY_LEVEL[x.severity],
+        ...(where ? { file: where.file, ...(where.line ? { line: where.line } : {}) } : {}),
+        title: `nixcheck ${x.controlId} (${x.severity}) on ${x.host}`,
+        message: `${x.title}${x.status === 'error' ? ': could not be evaluated' : ''}\n${detail}${x.status === 'error' && check?.error ? `\n${firstLines(check.error, 6)}` : ''}`,
+      };
+    });
+}
+
+/**
+ * Annotate a compliance result on GitHub and append compliance.md's content to the step
+ * summary. Returns the lines printed.
+ */
+export async function githubComplianceAnnotations(result: ComplianceResult, options: GithubOptions = {}): Promise<string[]> {
+  const out = options.stdout ?? process.stdout;
+  const env = options.env ?? process.env;
+  const lines = limitAnnotations(complianceAnnotations(result), GITHUB_ANNOTATIONS_PER_STEP, 'failing controls');
+  if (lines.length) out.write(`${lines.join('\n')}\n`);
+  await appendSummary(env, renderComplianceMarkdown(result));
+  return lines;
+}
