@@ -21,6 +21,7 @@ import type { Evidence } from '../result/model.js';
 import { formatAttrPath, parseAttrPath } from '../suite/attr-path.js';
 import { expandWith } from '../suite/load-suite.js';
 import { resolveTarget, type ResolvedTarget } from '../target/resolve-target.js';
+import { NIXCHECK_HANDLE, isOptionHandle as isBranded } from './brand.js';
 
 export type { Evidence, DefinitionSite, SourceSite } from '../result/model.js';
 
@@ -57,7 +58,6 @@ export interface HostStats {
   items: number;
 }
 
-const NIXCHECK_HANDLE = Symbol.for('nixcheck.handle');
 
 export class OptionHandle {
   readonly [NIXCHECK_HANDLE] = true;
@@ -112,7 +112,7 @@ export class OptionHandle {
 }
 
 export function isOptionHandle(value: unknown): value is OptionHandle {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[NIXCHECK_HANDLE] === true;
+  return isBranded<OptionHandle>(value);
 }
 
 /** All handles of one host of one flake, and their batches. */
@@ -274,3 +274,4 @@ export function stats(): HostStats[] {
 
 /** `networking.firewall.enable` from `['networking', 'firewall', 'enable']`. */
 export { formatAttrPath, parseAttrPath };
+export { nixcheckMatchers } from './matchers.js';

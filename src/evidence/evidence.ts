@@ -15,9 +15,12 @@ export function priorityName(priority: number | null | undefined): string | unde
 /** Turn what the engine found into report evidence with local files and lines. */
 export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator): Promise<Evidence> {
   const fullPath = [...raw.option, ...raw.subPath];
+  const positions = new Map(raw.declarationPositions.map((p) => [p.file, p]));
   const site = async (d: { file: string; priority: number | null }): Promise<DefinitionSite> => {
     const local = locator.toLocal(d.file);
-    const line = local ? await locator.findDefinitionLine(local, fullPath) : undefined;
+    // The declared default (priority 1500) is defined where the option is declared.
+    const declared = d.priority !== null && d.priority >= 1500 ? positions.get(d.file)?.line : undefined;
+    const line = declared ?? (local ? await locator.findDefinitionLine(local, fullPath) : undefined);
     return {
       file: d.file,
       ...(local ? { localFile: locator.display(local) } : {}),
@@ -28,7 +31,6 @@ export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator):
   };
   const definitions = await Promise.all(raw.definitions.map(site));
   const overridden = await Promise.all((raw.overridden ?? []).map(site));
-  const positions = new Map(raw.declarationPositions.map((p) => [p.file, p]));
   const declarations: SourceSite[] = raw.declarations.map((file) => {
     const local = locator.toLocal(file);
     const pos = positions.get(file);

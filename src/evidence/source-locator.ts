@@ -61,7 +61,8 @@ export class SourceLocator {
     const keyPattern = new RegExp(`(^|[\\s.{;(])("${escape(last)}"|${escape(last)})\\s*=`);
     let best: { line: number; score: number } | undefined;
     lines.forEach((text, i) => {
-      if (!keyPattern.test(text) || /^\s*#/.test(text)) return;
+      // Declarations (`x = mkOption { ... }`) name the attribute too, but define nothing.
+      if (!keyPattern.test(text) || /^\s*#/.test(text) || DECLARATION.test(text)) return;
       let score = 1;
       for (let k = path.length - 2; k >= 0; k--) {
         if (!text.includes(path[k]!)) break;
@@ -84,6 +85,8 @@ export class SourceLocator {
     return cached;
   }
 }
+
+const DECLARATION = /\b(mkOption|mkEnableOption|mkPackageOption|types\.)/;
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

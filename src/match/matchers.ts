@@ -9,6 +9,8 @@ export interface MatcherSpec {
   oneOf?: unknown[];
   contains?: unknown;
   containsAll?: unknown[];
+  /** A list has a string element matching this regex (or a string value matches it). */
+  containsMatch?: string;
   matches?: string;
   gt?: number | string;
   gte?: number | string;
@@ -23,7 +25,7 @@ export interface MatcherSpec {
 }
 
 export const MATCHER_KEYS = [
-  'equals', 'oneOf', 'contains', 'containsAll', 'matches', 'gt', 'gte', 'lt', 'lte',
+  'equals', 'oneOf', 'contains', 'containsAll', 'containsMatch', 'matches', 'gt', 'gte', 'lt', 'lte',
   'type', 'exists', 'absent', 'length', 'not', 'throws',
 ] as const satisfies readonly (keyof MatcherSpec)[];
 
@@ -56,6 +58,7 @@ export function describeMatchers(spec: MatcherSpec): string {
   if (spec.oneOf) parts.push(`one of ${j(spec.oneOf)}`);
   if ('contains' in spec) parts.push(`contains ${j(spec.contains)}`);
   if (spec.containsAll) parts.push(`contains all of ${j(spec.containsAll)}`);
+  if (spec.containsMatch !== undefined) parts.push(`has an element matching /${spec.containsMatch}/`);
   if (spec.matches !== undefined) parts.push(`matches /${spec.matches}/`);
   if (spec.gt !== undefined) parts.push(`> ${spec.gt}`);
   if (spec.gte !== undefined) parts.push(`>= ${spec.gte}`);
@@ -104,6 +107,11 @@ function matchValue(spec: MatcherSpec, exists: boolean, raw: unknown, type: stri
   if (spec.containsAll) {
     const missing = spec.containsAll.filter((v) => !contains(value, v));
     checks.push([missing.length === 0, () => `missing ${JSON.stringify(missing)}`]);
+  }
+  if (spec.containsMatch !== undefined) {
+    const re = new RegExp(spec.containsMatch);
+    const found = Array.isArray(raw) ? raw.some((v) => typeof v === 'string' && re.test(v)) : typeof raw === 'string' && re.test(raw);
+    checks.push([found, () => `expected an element matching /${spec.containsMatch}/`]);
   }
   if (spec.matches !== undefined) {
     checks.push([typeof raw === 'string' && new RegExp(spec.matches).test(raw), () => `expected a string matching /${spec.matches}/`]);

@@ -120,7 +120,7 @@ export function expandWith(flat: Record<string, unknown>): Record<string, unknow
 
 function invalidRegexes(spec: MatcherSpec, prefix: string[] = []): { key: string; message: string }[] {
   const out: { key: string; message: string }[] = [];
-  for (const key of ['matches', 'throws'] as const) {
+  for (const key of ['matches', 'containsMatch', 'throws'] as const) {
     const pattern = spec[key];
     if (pattern === undefined) continue;
     try {
