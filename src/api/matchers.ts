@@ -13,6 +13,8 @@
  * Given a handle the matchers are asynchronous (await the expect); given evidence (from
  * `await handle.evidence()`) they are synchronous.
  */
+// Type-only: brings vitest's declarations into the program so the augmentation below applies.
+import type {} from 'vitest';
 import { describeDefinitions, priorityName } from '../evidence/evidence.js';
 import { PRIORITY } from '../nix/request.js';
 import type { Evidence } from '../result/model.js';

@@ -3,10 +3,11 @@ import { commandHelp, parseCommandArgs, type Command } from './command.js';
 import { complyCommand } from './commands/comply.js';
 import { coverageCommand } from './commands/coverage.js';
 import { gpuCommand } from './commands/gpu.js';
+import { initCommand } from './commands/init.js';
 import { testCommand } from './commands/test.js';
 import { chaosCommand, vmCommand } from './commands/vm.js';
 
-export const COMMANDS: Command[] = [testCommand, complyCommand, coverageCommand, vmCommand, chaosCommand, gpuCommand];
+export const COMMANDS: Command[] = [testCommand, complyCommand, coverageCommand, vmCommand, chaosCommand, gpuCommand, initCommand];
 
 export function mainHelp(): string {
   return [

@@ -13,7 +13,7 @@ export interface ConfigFile {
   jobs?: number;
   timeout?: number;
   out?: string;
-  reporters?: ('terminal' | 'junit' | 'json')[];
+  reporters?: ('terminal' | 'junit' | 'json' | 'github')[];
   cacheDir?: string;
   upstream?: string[];
 }

@@ -9,33 +9,13 @@
 # an error Nix cannot catch (abort, infinite recursion, a timeout) ends the process, the
 # caller knows which item was being evaluated and can re-run the others without it.
 let
-  request = builtins.fromJSON (builtins.readFile (builtins.getEnv "NIXCHECK_REQUEST_FILE"));
+  common = import ./common.nix;
+  inherit (common) safe walk;
+  request = common.readRequest "NIXCHECK_REQUEST_FILE";
 
-  inherit (builtins) length elemAt isAttrs isList typeOf tryEval deepSeq foldl' trace;
+  inherit (builtins) length elemAt isAttrs typeOf tryEval deepSeq foldl' trace;
 
-  # --- the target -------------------------------------------------------------------
-
-  walk = root: path:
-    foldl'
-      (acc: segment:
-        if acc.exists && isAttrs acc.value && acc.value ? ${segment}
-        then { exists = true; value = acc.value.${segment}; }
-        else { exists = false; value = null; })
-      { exists = true; value = root; }
-      path;
-
-  loadBase = base:
-    let
-      source =
-        if base.kind == "flake" then builtins.getFlake base.flake
-        else let imported = import (/. + base.file); in
-          if builtins.isFunction imported then imported { } else imported;
-      found = walk source base.attrPath;
-    in
-    if found.exists then found.value
-    else throw "nixcheck: the target has no attribute ${builtins.concatStringsSep "." base.attrPath}";
-
-  base = loadBase request.base;
+  base = common.loadTarget request.base;
 
   # A priority wrapper exactly as lib.mkOverride builds it.
   override = priority: content: { _type = "override"; inherit priority content; };
@@ -107,8 +87,6 @@ let
     else if rest == [ ] then { present = true; priority = null; }
     else if isAttrs value && value ? ${builtins.head rest} then definitionFor value.${builtins.head rest} (builtins.tail rest)
     else { present = false; priority = null; };
-
-  safe = default: value: let r = tryEval value; in if r.success then r.value else default;
 
   evidenceFor = target: path:
     let

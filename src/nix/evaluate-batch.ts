@@ -1,11 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { runInProcessGroup } from '../process/run-group.js';
 import { packagePath } from '../util/package-root.js';
-import { NIX_FEATURE_ARGS, MARKER_PREFIX, nixBinary, nixErrorText } from './nix-cli.js';
 import type { BaseTarget, EvalItem, ItemOutcome, RawEvidence, Variant } from './request.js';
+import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
 
@@ -25,13 +21,8 @@ interface EngineAnswer {
   results: Record<string, { ok: boolean; exists?: boolean; value?: unknown; type?: string | null; evidence?: RawEvidence | null; declared?: boolean | null }>;
 }
 
-interface Attempt {
-  answer?: EngineAnswer;
-  /** Last progress marker seen: `target` or an item id. */
-  lastMarker?: string;
-  error?: string;
-  timedOut: boolean;
-}
+/** Last progress marker: `target` or `begin:<item id>`. */
+type Attempt = NixFileAttempt<EngineAnswer>;
 
 /**
  * Evaluate every item of one target. One Nix process answers all items in the normal
@@ -113,33 +104,5 @@ async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErro
     items: items.map((item, k) => ({ id: String(k), variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence, names: item.names ?? false })),
     variants,
   };
-  const dir = await mkdtemp(join(tmpdir(), 'nixcheck-'));
-  const requestFile = join(dir, 'request.json');
-  await writeFile(requestFile, JSON.stringify(request));
-  let lastMarker: string | undefined;
-  try {
-    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', '--impure', '--file', ENGINE_FILE], {
-      env: { NIXCHECK_REQUEST_FILE: requestFile },
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      onStderrLine: (line) => {
-        if (line.startsWith(MARKER_PREFIX)) lastMarker = line.slice(MARKER_PREFIX.length).trim();
-      },
-    });
-    if (run.exitCode === 0 && !run.timedOut) {
-      try {
-        return { answer: JSON.parse(run.stdout) as EngineAnswer, lastMarker, timedOut: false };
-      } catch {
-        return { error: `nix printed output that is not JSON: ${run.stdout.slice(0, 200)}`, lastMarker, timedOut: false };
-      }
-    }
-    const error = run.timedOut
-      ? `evaluation timed out after ${(options.timeoutMs / 1000).toFixed(1)} s (the process group was killed)`
-      : run.cancelled
-        ? 'evaluation cancelled'
-        : nixErrorText(run.stderr);
-    return { error, lastMarker, timedOut: run.timedOut };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return runNixFile<EngineAnswer>(ENGINE_FILE, 'NIXCHECK_REQUEST_FILE', request, { ...options, what: 'evaluation' });
 }

@@ -12,38 +12,20 @@
 # the process, so a marker `trace: nixcheck:option:<json path>` goes to stderr before
 # each option's `files` are forced: the caller skips that option and runs again.
 let
-  request = builtins.fromJSON (builtins.readFile (builtins.getEnv "NIXCHECK_INVENTORY_REQUEST_FILE"));
+  common = import ./common.nix;
+  inherit (common) safe;
+  request = common.readRequest "NIXCHECK_INVENTORY_REQUEST_FILE";
 
   inherit (builtins)
     any attrNames concatLists deepSeq elem filter foldl' isAttrs isList isString
     stringLength substring toJSON trace tryEval unsafeDiscardStringContext;
 
-  safe = default: value: let r = tryEval value; in if r.success then r.value else default;
   forced = default: value: safe default (deepSeq value value);
 
-  # --- the target (as in engine.nix) ------------------------------------------------
+  # --- the target ---------------------------------------------------------------------
 
-  walkAttrs = root: path:
-    foldl'
-      (acc: segment:
-        if acc.exists && isAttrs acc.value && acc.value ? ${segment}
-        then { exists = true; value = acc.value.${segment}; }
-        else { exists = false; value = null; })
-      { exists = true; value = root; }
-      path;
-
-  flake = if request.base.kind == "flake" then builtins.getFlake request.base.flake else null;
-
-  target =
-    let
-      source =
-        if request.base.kind == "flake" then flake
-        else let imported = import (/. + request.base.file); in
-          if builtins.isFunction imported then imported { } else imported;
-      found = walkAttrs source request.base.attrPath;
-    in
-    if found.exists then found.value
-    else throw "nixcheck: the target has no attribute ${builtins.concatStringsSep "." request.base.attrPath}";
+  flake = if request.base.kind == "flake" then common.loadSource request.base else null;
+  target = common.loadTarget request.base;
 
   # --- which files are the user's -----------------------------------------------------
 

@@ -1,12 +1,9 @@
-import { globToRegExp } from '../util/glob.js';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { runInProcessGroup } from '../process/run-group.js';
+import { resolve } from 'node:path';
 import type { ResolvedTarget } from '../target/resolve-target.js';
 import { InfrastructureError } from '../util/errors.js';
+import { globToRegExp } from '../util/glob.js';
 import { packagePath } from '../util/package-root.js';
-import { MARKER_PREFIX, NIX_FEATURE_ARGS, nixBinary, nixErrorText } from './nix-cli.js';
+import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const INVENTORY_FILE = packagePath('src', 'nix', 'inventory.nix');
 
@@ -166,47 +163,13 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
   }
 }
 
-interface Attempt {
-  answer?: RawInventory;
-  lastMarker?: string;
-  error?: string;
-  timedOut: boolean;
-  cancelled: boolean;
-}
+type Attempt = NixFileAttempt<RawInventory>;
 
-async function runInventory(
+function runInventory(
   request: { base: ResolvedTarget['evalTarget']['base']; roots: string[]; skip: string[][]; probeModulesPath: boolean },
   options: InventoryOptions,
 ): Promise<Attempt> {
-  const dir = await mkdtemp(join(tmpdir(), 'nixcheck-inventory-'));
-  const requestFile = join(dir, 'request.json');
-  await writeFile(requestFile, JSON.stringify(request));
-  let lastMarker: string | undefined;
-  try {
-    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', '--impure', '--file', INVENTORY_FILE], {
-      env: { NIXCHECK_INVENTORY_REQUEST_FILE: requestFile },
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      onStderrLine: (line) => {
-        if (line.startsWith(MARKER_PREFIX)) lastMarker = line.slice(MARKER_PREFIX.length).trim();
-      },
-    });
-    if (run.exitCode === 0 && !run.timedOut && !run.cancelled) {
-      try {
-        return { answer: JSON.parse(run.stdout) as RawInventory, lastMarker, timedOut: false, cancelled: false };
-      } catch {
-        return { error: `nix printed output that is not JSON: ${run.stdout.slice(0, 200)}`, lastMarker, timedOut: false, cancelled: false };
-      }
-    }
-    const error = run.timedOut
-      ? `the option inventory timed out after ${(options.timeoutMs / 1000).toFixed(1)} s (the process group was killed)`
-      : run.cancelled
-        ? 'the option inventory was cancelled'
-        : nixErrorText(run.stderr);
-    return { error, lastMarker, timedOut: run.timedOut, cancelled: run.cancelled };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return runNixFile<RawInventory>(INVENTORY_FILE, 'NIXCHECK_INVENTORY_REQUEST_FILE', request, { ...options, what: 'the option inventory' });
 }
 
 function parseMarkerPath(text: string): string[] | undefined {

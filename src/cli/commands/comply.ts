@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_TIMEOUT_S, defaultJobs, loadConfig } from '../../config/config.js';
 import { COMPLIANCE_FORMATS, writeComplianceReports, type ComplianceFormat } from '../../compliance/report/index.js';
 import { formatComplianceTerminal } from '../../compliance/report/compliance-terminal.js';
+import { githubComplianceAnnotations } from '../../report/github-reporter.js';
 import { runComply } from '../../compliance/run-comply.js';
 import { SEVERITIES, type Severity } from '../../compliance/types.js';
 import { defaultCacheDir } from '../../nix/eval-cache.js';
@@ -66,6 +67,7 @@ export const complyCommand: Command = {
     });
     const { failures } = await writeComplianceReports(result, outDir, formats);
     process.stdout.write(formatComplianceTerminal(result));
+    if (process.env.GITHUB_ACTIONS === 'true') await githubComplianceAnnotations(result);
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
     if (failures.length) return EXIT.infrastructure;
     return result.gate.failed ? EXIT.failures : EXIT.ok;

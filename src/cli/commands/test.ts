@@ -3,6 +3,7 @@ import { DEFAULT_SUITES, DEFAULT_TIMEOUT_S, defaultJobs, loadConfig } from '../.
 import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { jsonReporter } from '../../report/json-reporter.js';
 import { junitReporter } from '../../report/junit-reporter.js';
+import { githubReporter } from '../../report/github-reporter.js';
 import type { Reporter } from '../../report/reporter.js';
 import type { RunResult } from '../../result/model.js';
 import { terminalReporter } from '../../report/terminal-reporter.js';
@@ -14,6 +15,7 @@ const REPORTERS: Record<string, () => Reporter> = {
   terminal: () => terminalReporter(),
   junit: () => junitReporter(),
   json: () => jsonReporter(),
+  github: () => githubReporter(),
 };
 
 export const testCommand: Command = {
@@ -28,7 +30,7 @@ export const testCommand: Command = {
     { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Targets evaluated in parallel. Default: cores, bounded by free memory at 1.5 GiB each.' },
     { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation; the process group is killed after it. Default: ${DEFAULT_TIMEOUT_S}.` },
     { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory. Default: reports/.' },
-    { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json (repeatable). Default: all three.' },
+    { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary) (repeatable). Default: terminal, junit, json.' },
     { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
     { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
