@@ -12,7 +12,7 @@ import { RunEvents } from '../run/events.js';
 import { VERSION } from '../run/test-run.js';
 import { listHosts } from '../target/list-hosts.js';
 import { resolveTarget } from '../target/resolve-target.js';
-import { InputError, type SourceLocation } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
 import { displayPath } from '../util/yaml-source.js';
 import { loadCatalogue } from './catalogue.js';
@@ -20,7 +20,7 @@ import { evaluateControls, type ControlResult } from './evaluate-controls.js';
 import { runRuntimeChecks, type RuntimeOptions } from './runtime.js';
 import { loadProfiles, resolveProfile } from './profiles.js';
 import { combineGates, compareBaseline, failOn, failUnder, scoreReport, type BaselineDiff, type GateResult, type HostScores } from './score.js';
-import type { Control, ControlRefs, ControlVerdict, Severity, Waiver } from './types.js';
+import type { Control, ControlVerdict, Severity, Waiver } from './types.js';
 import { expiredWaivers, loadWaiverFiles, toDay, waiveVerdict } from './waivers.js';
 
 export interface ComplyOptions {
@@ -46,20 +46,10 @@ export interface ComplyOptions {
   events?: RunEvents;
 }
 
-export interface ControlInfo {
-  id: string;
-  title: string;
-  severity: Severity;
-  impact: number;
-  rationale: string;
-  remediation: string;
-  fix: string;
-  refs: ControlRefs;
-  mode: Control['mode'];
-  location: SourceLocation;
-  builtin: boolean;
+/** A control as reports show it (the checks themselves stay in the catalogue). */
+export type ControlInfo = Pick<Control, 'id' | 'title' | 'severity' | 'impact' | 'rationale' | 'remediation' | 'fix' | 'refs' | 'mode' | 'location' | 'builtin'> & {
   runtime: { command: string }[];
-}
+};
 
 export interface ComplianceResult {
   schemaVersion: 1;

@@ -1,3 +1,4 @@
+import { attributeName, bestLine } from '../evidence/line-search.js';
 import { readFile } from 'node:fs/promises';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { declarationFile, type InventoryOption, type OptionInventory } from '../nix/option-inventory.js';
@@ -272,26 +273,9 @@ export async function findDeclarationLine(file: string, loc: readonly string[]):
   }
   const last = loc[loc.length - 1];
   if (last === undefined) return undefined;
-  const name = `(?:"${escapeRe(last)}"|${escapeRe(last)})`;
+  const name = attributeName(last);
   const sameLine = new RegExp(`(^|[\\s.{;(])${name}\\s*=\\s*(?:\\(?\\s*(?:lib\\.)?(?:options\\.)?)${DECLARATORS}\\b`);
   const splitLine = new RegExp(`(^|[\\s.{;(])${name}\\s*=\\s*$`);
   const nextLine = new RegExp(`^\\s*\\(?\\s*(?:lib\\.)?(?:options\\.)?${DECLARATORS}\\b`);
-  let best: { line: number; score: number } | undefined;
-  lines.forEach((text, i) => {
-    if (/^\s*#/.test(text)) return;
-    const hit = sameLine.test(text) || (splitLine.test(text) && nextLine.test(lines[i + 1] ?? ''));
-    if (!hit) return;
-    const before = text.slice(0, text.search(new RegExp(`${name}\\s*=`)));
-    let score = 1;
-    for (let k = loc.length - 2; k >= 0; k--) {
-      if (!before.includes(loc[k]!)) break;
-      score++;
-    }
-    if (!best || score > best.score) best = { line: i + 1, score };
-  });
-  return best?.line;
-}
-
-function escapeRe(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return bestLine(lines, loc, (text, i) => sameLine.test(text) || (splitLine.test(text) && nextLine.test(lines[i + 1] ?? '')));
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { globToRegExp } from '../util/glob.js';
+import { attributeName, bestLine } from './line-search.js';
 
 const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[^/]+(\/.*)?$/;
 
@@ -57,20 +58,9 @@ export class SourceLocator {
   async findDefinitionLine(file: string, path: readonly string[]): Promise<number | undefined> {
     const lines = await this.readLines(file);
     if (!lines || path.length === 0) return undefined;
-    const last = path[path.length - 1]!;
-    const keyPattern = new RegExp(`(^|[\\s.{;(])("${escape(last)}"|${escape(last)})\\s*=`);
-    let best: { line: number; score: number } | undefined;
-    lines.forEach((text, i) => {
-      // Declarations (`x = mkOption { ... }`) name the attribute too, but define nothing.
-      if (!keyPattern.test(text) || /^\s*#/.test(text) || DECLARATION.test(text)) return;
-      let score = 1;
-      for (let k = path.length - 2; k >= 0; k--) {
-        if (!text.includes(path[k]!)) break;
-        score++;
-      }
-      if (!best || score > best.score) best = { line: i + 1, score };
-    });
-    return best?.line;
+    const key = new RegExp(`(^|[\\s.{;(])${attributeName(path[path.length - 1]!)}\\s*=`);
+    // Declarations (`x = mkOption { ... }`) name the attribute too, but define nothing.
+    return bestLine(lines, path, (text) => key.test(text) && !DECLARATION.test(text));
   }
 
   private readLines(file: string): Promise<string[] | undefined> {
@@ -88,6 +78,3 @@ export class SourceLocator {
 
 const DECLARATION = /\b(mkOption|mkEnableOption|mkPackageOption|types\.)/;
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -3,16 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runInProcessGroup } from '../../src/process/run-group.js';
 import { tempDir } from '../helpers/paths.js';
+import { alive } from '../helpers/process.js';
 
-/** Running, not merely a zombie waiting for an init that may never reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('runInProcessGroup', () => {
   it('kills the whole process group on timeout, grandchildren included', async () => {

@@ -7,16 +7,8 @@ import type { ProgressEvent } from '../../../src/vm/driver/types.js';
 import { flakeCheck, loadIntegrationSuites, runIntegrationTests, type IntegrationTest } from '../../../src/vm/integration/index.js';
 import { tempDir } from '../../helpers/paths.js';
 import { LOGS, REPO_ROOT, STAND_IN } from './helpers.js';
+import { alive } from '../../helpers/process.js';
 
-/** Running, not merely a zombie waiting for an init that may never reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const standIn = (log: string, ...extra: string[]) => [process.execPath, STAND_IN, '--log', join(LOGS, log), ...extra];
 
