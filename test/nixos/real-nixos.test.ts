@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -36,4 +36,32 @@ describe.skipIf(unreachable !== undefined)('the real NixOS fixture', () => {
     const forwarding = result.cases.find((c) => c.path === 'boot.kernel.sysctl."net.ipv4.ip_forward"')!;
     expect(forwarding.evidence).toMatchObject({ priority: 50, definitions: [{ localFile: expect.stringMatching(/profiles\/k8s-lab\.nix$/) }] });
   }, 1_800_000);
+});
+
+/** VM tests need nixpkgs and KVM: the real driver boots the real fixture's hosts. */
+function kvmMissing(): string | undefined {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return undefined;
+  } catch {
+    return 'no read/write /dev/kvm';
+  }
+}
+const vmUnavailable = unreachable ?? kvmMissing();
+if (vmUnavailable) {
+  console.warn(`SKIPPED the real NixOS VM tests (suites/integration against fixtures/nixos): ${vmUnavailable}`);
+}
+
+describe.skipIf(vmUnavailable !== undefined)('VM tests of the real NixOS fixture', () => {
+  it('boots the laptop and checks sshd with the real NixOS test driver', async () => {
+    const out = tempDir();
+    await execa('npx', ['tsx', 'src/cli/bin.ts', 'vm', 'run', '--flake', 'fixtures/nixos', '--suite', 'suites/integration/ssh-and-firewall.yaml', '--out', out], {
+      cwd: REPO,
+      reject: false,
+    });
+    const result: RunResult = JSON.parse(readFileSync(join(out, 'vm-results.json'), 'utf8'));
+    const sshd = result.cases.filter((c) => c.name.startsWith('sshd is up on the laptop'));
+    expect(sshd.length).toBeGreaterThan(1);
+    expect(sshd.map((c) => `${c.name}: ${c.verdict} ${c.message ?? ''}`).filter((x) => !x.includes(': pass'))).toEqual([]);
+  }, 3_600_000);
 });
