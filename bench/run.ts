@@ -41,6 +41,7 @@ interface Measured {
   notPassing: number;
   floor: number;
   cold: number;
+  coldOneJob: number;
   warm: number;
   naivePerAssertion: number;
   naiveSampled: number;
@@ -88,13 +89,13 @@ async function measure(label: string, flakeDir: string, naiveSample: number): Pr
     writeFileSync(join(suiteDir, `${host}.yaml`), `targets: [{ host: ${host} }]\ncases:\n${cases.join('\n')}\n`);
   }
 
-  const run = (cacheDir: string | null) =>
+  const run = (cacheDir: string | null, jobs = defaultJobs()) =>
     runTests({
       flake: flakeRef,
       baseDir: work,
       suites: [join(suiteDir, '*.yaml')],
       hostsAttr: 'nixosConfigurations',
-      jobs: defaultJobs(),
+      jobs,
       timeoutMs: 600_000,
       cacheDir,
       outDir: join(work, 'reports'),
@@ -107,6 +108,7 @@ async function measure(label: string, flakeDir: string, naiveSample: number): Pr
 
   // Interleaved round by round so machine noise hits every variant alike.
   const cold: number[] = [];
+  const coldOneJob: number[] = [];
   const warm: number[] = [];
   const floor: number[] = [];
   let assertions = 0;
@@ -123,6 +125,10 @@ async function measure(label: string, flakeDir: string, naiveSample: number): Pr
     warm.push(performance.now() - t);
     if (second.evaluations.some((e) => e.processes > 0)) throw new Error('bench: the warm run started a Nix process');
     floor.push((await floorRun()).ms);
+    // The same cold run without parallelism: nixcheck's own overhead over the floor.
+    t = performance.now();
+    await run(mkdtempSync(join(work, 'cache-')), 1);
+    coldOneJob.push(performance.now() - t);
   }
 
   // Naive: one process per assertion, one after another (sampled evenly when asked).
@@ -134,7 +140,7 @@ async function measure(label: string, flakeDir: string, naiveSample: number): Pr
     await execa(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', `${flakeRef}#nixosConfigurations.${host}.config.${formatAttrPath(path)}`]);
   }
   const naivePerAssertion = (performance.now() - naiveStarted) / sample.length;
-  return { label, assertions, notPassing, floor: median(floor), cold: median(cold), warm: median(warm), naivePerAssertion, naiveSampled: sample.length };
+  return { label, assertions, notPassing, floor: median(floor), cold: median(cold), coldOneJob: median(coldOneJob), warm: median(warm), naivePerAssertion, naiveSampled: sample.length };
 }
 
 function report(m: Measured, judged: boolean): boolean {
@@ -142,6 +148,7 @@ function report(m: Measured, judged: boolean): boolean {
   const rows: [string, string, string][] = [
     ['floor: one hand-written nix eval', `${m.floor.toFixed(0)} ms`, '1.00x floor'],
     ['nixcheck cold (empty cache)', `${m.cold.toFixed(0)} ms`, `${(m.cold / m.floor).toFixed(2)}x floor${judged ? ' (target <= 1.2x)' : ''}`],
+    ['nixcheck cold, --jobs 1', `${m.coldOneJob.toFixed(0)} ms`, `${(m.coldOneJob / m.floor).toFixed(2)}x floor (no parallelism)`],
     ['nixcheck warm (nothing changed)', `${m.warm.toFixed(1)} ms`, `${(m.warm / m.floor).toFixed(3)}x floor${judged ? ' (target <= 0.1x)' : ''}`],
     [
       `naive: one nix eval per assertion${m.naiveSampled < m.assertions ? '*' : ''}`,

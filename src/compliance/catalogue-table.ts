@@ -5,7 +5,8 @@
  *   npx tsx src/compliance/catalogue-table.ts          # print the table
  *   npx tsx src/compliance/catalogue-table.ts --write  # rewrite it in compliance/README.md
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { pathToFileURL } from 'node:url';
 import { packagePath } from '../util/package-root.js';
 import { loadCatalogue } from './catalogue.js';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   const table = renderControlTable((await loadCatalogue({ builtin: true })).controls);
   if (process.argv.includes('--write')) {
     const file = packagePath('compliance', 'README.md');
-    await writeFile(file, replaceTable(await readFile(file, 'utf8'), table));
+    await writeFileAtomic(file, replaceTable(await readFile(file, 'utf8'), table));
   } else {
     process.stdout.write(table);
   }

@@ -3,6 +3,7 @@
  * users' own directories, validated (schema, attribute paths, regular expressions,
  * unique ids) with file:line:col for every problem.
  */
+import { invalidRegexes } from '../match/matchers.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, formatLocation, type SourceLocation } from '../util/errors.js';
@@ -191,19 +192,9 @@ function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems
   };
 }
 
-/** Regular expressions in `matches` (and `throws`) must compile. */
+/** Regular expressions in the matchers must compile. */
 function checkRegexes(m: Matchers, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): void {
-  for (const key of ['matches', 'throws'] as const) {
-    const re = m[key];
-    if (typeof re !== 'string') continue;
-    try {
-      new RegExp(re);
-    } catch (err) {
-      problems.push({ location: src.locate([...at, key]), message: `invalid regular expression: ${(err as Error).message}` });
-    }
-  }
-  if (m.not) checkRegexes(m.not, src, [...at, 'not'], problems);
-  if (m.length !== undefined && typeof m.length === 'object') checkRegexes(m.length, src, [...at, 'length'], problems);
+  for (const bad of invalidRegexes(m)) problems.push({ location: src.locate([...at, ...bad.path]), message: bad.message });
 }
 
 /** Every path check in a tree of checks (anyOf/allOf flattened). */

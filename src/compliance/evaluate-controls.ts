@@ -14,6 +14,7 @@ import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/eval
 import type { RunEvents } from '../run/events.js';
 import type { ResolvedTarget } from '../target/resolve-target.js';
 import type { SourceLocation } from '../util/errors.js';
+import { pathChecks } from './catalogue.js';
 import type { Check, Control, ControlStatus, ControlVerdict, PathCheck } from './types.js';
 
 /** Where the value a check judged came from. */
@@ -75,7 +76,7 @@ export async function evaluateControls(
   };
   for (const { host, target } of hosts) {
     for (const control of controls) {
-      for (const check of [...flatten(control.appliesWhen), ...flatten(control.checks)]) requestFor(host, target, check);
+      for (const check of [...pathChecks(control.appliesWhen), ...pathChecks(control.checks)]) requestFor(host, target, check);
     }
     requestFor(host, target, HOST_NAME_CHECK);
   }
@@ -100,11 +101,11 @@ export async function evaluateControls(
   const results: ControlResult[] = [];
   for (const { host } of hosts) {
     for (const control of controls) {
-      const applicability = await Promise.all(flatten(control.appliesWhen).map((c) => judgePath(host, c)));
-      const checks = await Promise.all(flatten(control.checks).map((c) => judgePath(host, c)));
+      const applicability = await Promise.all(pathChecks(control.appliesWhen).map((c) => judgePath(host, c)));
+      const checks = await Promise.all(pathChecks(control.checks).map((c) => judgePath(host, c)));
       const byCheck = new Map<PathCheck, CheckResult>();
-      flatten(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
-      flatten(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
+      pathChecks(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
+      pathChecks(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
       const applies = combine(control.appliesWhen, byCheck, 'all');
       let status: ControlStatus;
       let message: string | undefined;
@@ -156,9 +157,6 @@ const HOST_NAME_CHECK: PathCheck = {
   location: { file: '', line: 1, column: 1 },
 };
 
-export function flatten(checks: readonly Check[]): PathCheck[] {
-  return checks.flatMap((c) => (c.kind === 'path' ? [c] : flatten(c.kind === 'anyOf' ? c.anyOf : c.allOf)));
-}
 
 /** allOf semantics for `all`: fail beats error beats pass. anyOf: any pass passes. */
 function combine(checks: readonly Check[], results: Map<PathCheck, CheckResult>, mode: 'all' | 'any'): 'pass' | 'fail' | 'error' {

@@ -4,6 +4,7 @@
  * applied) -> scores and gates -> the one compliance result every report reads.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { SourceLocator } from '../evidence/source-locator.js';
 import { resolveFlake } from '../nix/flake-ref.js';
 import { Evaluator } from '../nix/evaluator.js';
@@ -18,7 +19,7 @@ import { displayPath } from '../util/yaml-source.js';
 import { loadCatalogue } from './catalogue.js';
 import { evaluateControls, type ControlResult } from './evaluate-controls.js';
 import { runRuntimeChecks, type RuntimeOptions } from './runtime.js';
-import { loadProfiles, resolveProfile } from './profiles.js';
+import { getProfile, loadProfiles, resolveProfile } from './profiles.js';
 import { combineGates, compareBaseline, failOn, failUnder, scoreReport, type BaselineDiff, type GateResult, type HostScores } from './score.js';
 import type { Control, ControlVerdict, Severity, Waiver } from './types.js';
 import { expiredWaivers, loadWaiverFiles, toDay, waiveVerdict } from './waivers.js';
@@ -76,10 +77,7 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const today = toDay(options.today ?? new Date());
   const catalogue = await loadCatalogue({ dirs: options.controlDirs ?? [] });
   const profiles = await loadProfiles({ dirs: options.profileDirs ?? [] });
-  const profile = options.profile ? profiles.byId.get(options.profile) : undefined;
-  if (options.profile && !profile) {
-    throw new InputError(`unknown profile "${options.profile}"; known: ${[...profiles.byId.keys()].sort().join(', ')}`);
-  }
+  const profile = options.profile ? getProfile(profiles, options.profile) : undefined;
   const controls = options.profile ? resolveProfile(options.profile, profiles, catalogue) : catalogue.controls;
   const waivers = await loadWaiverFiles(options.waiverFiles ?? [], catalogue);
   const baseline = options.baselineFile ? await loadBaseline(options.baselineFile) : undefined;
@@ -92,7 +90,7 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const hostNames = options.hosts ?? allHosts;
   const hosts = hostNames.map((host) => ({ host, target: resolveTarget({ host }, { flake, hostsAttr: options.hostsAttr }) }));
   const roots = flake.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
-  const locator = new SourceLocator(roots, options.upstream ?? []);
+  const locator = new SourceLocator(roots, (options.upstream ?? []).map((g) => resolve(options.baseDir, g)));
 
   const { results, stats, nixVersion, entryFiles } = await evaluateControls(controls, hosts, {
     evaluator,

@@ -2,6 +2,7 @@
  * Waivers: accepted deviations, each with a justification and an expiry date.
  * An expired waiver stops counting (the control's own result stands) and is reported.
  */
+import { globToRegExp } from '../util/glob.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
 import { loadYaml } from '../util/yaml-source.js';
@@ -79,8 +80,7 @@ export async function loadWaiverFiles(files: readonly string[], known: KnownCont
 
 /** Shell-style glob on host names: `*` any run of characters, `?` one character. */
 export function hostMatches(glob: string, host: string): boolean {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(host);
+  return globToRegExp(glob).test(host);
 }
 
 /** A waiver holds through its `expires` day and is expired from the day after. */

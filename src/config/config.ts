@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, freemem } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { resolveFlake } from '../nix/flake-ref.js';
 import { validatorFor } from '../util/schemas.js';
 import { loadYaml } from '../util/yaml-source.js';
 
@@ -18,18 +19,35 @@ export interface ConfigFile {
   upstream?: string[];
 }
 
-/** The configuration with every relative path resolved against the file it came from. */
-export interface LoadedConfig extends ConfigFile {
-  /** Directory relative paths resolve against: the config file's, or the working directory. */
+/**
+ * The configuration with every path made absolute against the file it came from (or the
+ * working directory when there is no file), defaults filled in. Flags, by contrast, are
+ * relative to the working directory: commands resolve those themselves.
+ */
+export interface LoadedConfig extends Omit<ConfigFile, 'suites' | 'out'> {
+  /** The config file's directory, or the working directory. */
   baseDir: string;
   file?: string;
+  suites: string[];
+  out: string;
 }
 
 export async function loadConfig(explicit?: string, cwd = process.cwd()): Promise<LoadedConfig> {
   const file = explicit ? resolve(cwd, explicit) : resolve(cwd, CONFIG_FILE);
-  if (!explicit && !existsSync(file)) return { baseDir: cwd };
-  const { data } = await loadYaml<ConfigFile>(file, validatorFor('config'), 'config');
-  return { ...data, baseDir: dirname(file), file };
+  const exists = explicit !== undefined || existsSync(file);
+  const data = exists ? (await loadYaml<ConfigFile>(file, validatorFor('config'), 'config')).data : {};
+  const baseDir = exists ? dirname(file) : cwd;
+  const at = (p: string) => resolve(baseDir, p);
+  return {
+    ...data,
+    baseDir,
+    ...(exists ? { file } : {}),
+    ...(data.flake ? { flake: resolveFlake(data.flake, baseDir).ref } : {}),
+    suites: (data.suites ?? DEFAULT_SUITES).map(at),
+    out: at(data.out ?? 'reports'),
+    ...(data.cacheDir ? { cacheDir: at(data.cacheDir) } : {}),
+    ...(data.upstream ? { upstream: data.upstream.map(at) } : {}),
+  };
 }
 
 /**

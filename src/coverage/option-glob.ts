@@ -1,3 +1,4 @@
+import { InputError } from '../util/errors.js';
 import { parseAttrPath } from '../suite/attr-path.js';
 
 /**
@@ -9,7 +10,13 @@ import { parseAttrPath } from '../suite/attr-path.js';
 export type OptionGlob = (path: readonly string[]) => boolean;
 
 export function optionGlob(pattern: string): OptionGlob {
-  const segments = parseAttrPath(pattern).map((s) => (s === '**' ? null : segmentRegExp(s)));
+  let parsed: string[];
+  try {
+    parsed = parseAttrPath(pattern);
+  } catch (err) {
+    throw new InputError(`option glob ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+  }
+  const segments = parsed.map((s) => (s === '**' ? null : segmentRegExp(s)));
   const match = (path: readonly string[], i: number, k: number): boolean => {
     if (k === segments.length) return i === path.length;
     const seg = segments[k];

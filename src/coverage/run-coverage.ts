@@ -23,7 +23,7 @@ export interface CoverageOptions {
   controlDirs?: string[];
   include?: string[];
   exclude?: string[];
-  /** Globs (relative to the working directory) of local module files that are not the user's. */
+  /** Globs (relative to baseDir) of local module files that are not the user's. */
   upstream?: string[];
   jobs: number;
   timeoutMs: number;
@@ -31,12 +31,13 @@ export interface CoverageOptions {
 
 export async function runCoverage(options: CoverageOptions): Promise<CoverageReport> {
   const suites = await loadSuites(options.suites, options.baseDir);
+  const upstream = (options.upstream ?? []).map((g) => resolve(options.baseDir, g));
   const flake = options.flake ? resolveFlake(options.flake, options.baseDir) : undefined;
   const planned = planSuites(suites, { ...(flake ? { flake } : {}), hostsAttr: options.hostsAttr, ...(options.hosts ? { hosts: options.hosts } : {}) });
   const targets = [...new Map(planned.map((p) => [p.target.key, p.target])).values()];
   const limit = pLimit(Math.max(1, options.jobs));
   const inventories = await Promise.all(
-    targets.map((t) => limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(options.upstream ?? [], flake?.localDir) }))),
+    targets.map((t) => limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir) }))),
   );
   const reads = readsFromSuites(planned);
   if (options.controls) reads.push(...readsFromControls((await loadCatalogue({ dirs: options.controlDirs ?? [] })).controls));
@@ -46,12 +47,12 @@ export async function runCoverage(options: CoverageOptions): Promise<CoverageRep
     reads,
     ...(options.include ? { include: options.include } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
-    locator: new SourceLocator(roots, options.upstream ?? []),
+    locator: new SourceLocator(roots, upstream),
   });
 }
 
-/** The inventory matches files relative to the flake's root; configured globs are relative to the working directory. */
+/** The inventory matches files relative to the flake's root; `upstream` globs are absolute. */
 function excludeFiles(upstream: readonly string[], flakeDir: string | undefined): string[] {
   if (!flakeDir) return [...upstream];
-  return upstream.map((glob) => relative(flakeDir, resolve(glob)).split(sep).join('/'));
+  return upstream.map((glob) => relative(flakeDir, glob).split(sep).join('/'));
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, resolve } from 'node:path';
 import { globToRegExp } from '../util/glob.js';
+import { displayPath } from '../util/yaml-source.js';
 import { attributeName, bestLine } from './line-search.js';
 
 const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[^/]+(\/.*)?$/;
@@ -18,20 +19,21 @@ export class SourceLocator {
 
   /**
    * `roots`: local directories whose store copies may appear (the flake, its git top level).
-   * `upstreamGlobs`: local files that are not the user's own modules (vendored copies of
-   * upstream modules); files that do not map back to the checkout (nixpkgs) always are.
+   * `upstreamGlobs` (absolute): local files that are not the user's own modules (vendored
+   * copies of upstream modules); files that do not map back to the checkout (nixpkgs)
+   * always are.
    */
   constructor(
     private readonly roots: readonly string[],
     upstreamGlobs: readonly string[] = [],
   ) {
-    this.upstream = upstreamGlobs.map(globToRegExp);
+    this.upstream = upstreamGlobs.map((g) => globToRegExp(resolve(g)));
   }
 
   isUpstream(localFile: string | undefined): boolean {
     if (!localFile) return true;
-    const shown = this.display(localFile).split('\\').join('/');
-    return this.upstream.some((re) => re.test(shown));
+    const file = resolve(localFile);
+    return this.upstream.some((re) => re.test(file));
   }
 
   toLocal(file: string): string | undefined {
@@ -47,8 +49,7 @@ export class SourceLocator {
 
   /** Path relative to the working directory, for reports. */
   display(file: string): string {
-    const rel = relative(process.cwd(), file);
-    return rel.startsWith('..') ? file : rel;
+    return displayPath(file);
   }
 
   /**

@@ -5,7 +5,8 @@
  * kept unless `force`.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { dirname, join, relative, sep } from 'node:path';
 import pLimit from 'p-limit';
 import { CONFIG_FILE } from '../config/config.js';
@@ -195,7 +196,7 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
       continue;
     }
     await mkdir(dirname(full), { recursive: true });
-    await writeFile(full, await f.content());
+    await writeFileAtomic(full, await f.content());
     files.push({ path: f.path, status: exists ? 'rewritten' : 'written' });
   }
   return { dir, hosts: probes, files };

@@ -124,7 +124,7 @@ function matchValue(spec: MatcherSpec, exists: boolean, raw: unknown, type: stri
   ] as const) {
     const bound = spec[key];
     if (bound === undefined) continue;
-    const a = asNumber(raw);
+    const a = asNumber(value);
     const b = asNumber(bound);
     checks.push([a !== undefined && b !== undefined && test(a, b), () => (a === undefined ? 'expected a number' : `expected ${word} ${bound}`)]);
   }
@@ -178,4 +178,21 @@ function typeOf(value: unknown, nixType: string | null): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
   if (typeof value === 'string') return 'string';
   return 'attrs';
+}
+
+/** Every regular expression in `spec` that does not compile, with where it sits in the spec. */
+export function invalidRegexes(spec: MatcherSpec, at: string[] = []): { path: string[]; message: string }[] {
+  const out: { path: string[]; message: string }[] = [];
+  for (const key of ['matches', 'containsMatch', 'throws'] as const) {
+    const pattern = spec[key];
+    if (typeof pattern !== 'string') continue;
+    try {
+      new RegExp(pattern);
+    } catch (err) {
+      out.push({ path: [...at, key], message: `${[...at, key].join('.')} is not a valid regular expression: ${(err as Error).message}` });
+    }
+  }
+  if (spec.not) out.push(...invalidRegexes(spec.not, [...at, 'not']));
+  if (spec.length !== undefined && typeof spec.length === 'object') out.push(...invalidRegexes(spec.length, [...at, 'length']));
+  return out;
 }

@@ -20,14 +20,26 @@ let
   # A priority wrapper exactly as lib.mkOverride builds it.
   override = priority: content: { _type = "override"; inherit priority content; };
 
-  # Suite `with:` data becomes a module whose leaves carry the requested priority.
+  # Suite `with:` data becomes a module. Plain definitions need no wrapper; for mkForce
+  # or mkDefault the wrapper goes where the module system looks for it: on each key below
+  # attrsOf and submodule options (so other modules' keys survive), on the whole value of
+  # any other option (types.attrs would keep a wrapper inside its value).
   withModule = variant:
     let
-      wrap = value:
-        if isAttrs value then builtins.mapAttrs (_: wrap) value
+      wrapLeaves = value:
+        if isAttrs value then builtins.mapAttrs (_: wrapLeaves) value
         else override variant.priority value;
+      wrap = options: value:
+        if isOption options then
+          (if builtins.elem (options.type.name or "") [ "attrsOf" "lazyAttrsOf" "submodule" ] then wrapLeaves value
+           else override variant.priority value)
+        else if isAttrs value && isAttrs options then builtins.mapAttrs (name: wrap (options.${name} or null)) value
+        else wrapLeaves value;
     in
-    { config = wrap variant.config; _file = "nixcheck `with:` overrides"; };
+    {
+      config = if variant.priority == 100 then variant.config else wrap (base.options or null) variant.config;
+      _file = "nixcheck `with:` overrides";
+    };
 
   targetFor = variant:
     if variant.config == null then base
@@ -44,13 +56,19 @@ let
     else if t == "lambda" || t == "primop" || t == "primop-app" then "function"
     else t;
 
-  # Like `nix eval --json`, but functions and paths become strings instead of errors
-  # or store copies.
+  # Like `nix eval --json`, but functions and paths become strings instead of errors or
+  # store copies, and a derivation nested in the value becomes "<derivation NAME>": its
+  # outPath would instantiate it (every package of environment.systemPackages). A
+  # derivation asked for directly still gives its outPath, so `throws:` on
+  # system.build.toplevel sees NixOS's assertions.
   toData = value:
+    if nixType value == "derivation" then value.outPath else nestedData value;
+
+  nestedData = value:
     let t = nixType value; in
-    if t == "derivation" then value.outPath
-    else if t == "set" then builtins.mapAttrs (_: toData) value
-    else if t == "list" then map toData value
+    if t == "derivation" then "<derivation ${safe "?" (toString (value.name or "?"))}>"
+    else if t == "set" then builtins.mapAttrs (_: nestedData) value
+    else if t == "list" then map nestedData value
     else if t == "function" then "<function>"
     else if t == "path" then toString value
     else value;
@@ -79,11 +97,14 @@ let
       inner // { priority = if inner.priority == null then value.priority else inner.priority; }
     else if kind == "if" then
       (if value.condition then definitionFor value.content rest else { present = false; priority = null; })
+    else if kind == "order" then definitionFor value.content rest
     else if kind == "merge" then
       let
         found = builtins.filter (d: d.present) (map (c: definitionFor c rest) value.contents);
+        strength = d: if d.priority == null then 100 else d.priority;
       in
-      if found == [ ] then { present = false; priority = null; } else builtins.head found
+      if found == [ ] then { present = false; priority = null; }
+      else foldl' (best: d: if strength d < strength best then d else best) (builtins.head found) found
     else if rest == [ ] then { present = true; priority = null; }
     else if isAttrs value && value ? ${builtins.head rest} then definitionFor value.${builtins.head rest} (builtins.tail rest)
     else { present = false; priority = null; };
@@ -94,10 +115,12 @@ let
       option = found.option;
       rest = builtins.genList (i: elemAt path (found.depth + i)) (length path - found.depth);
       definitions = safe [ ] (deepSeq (map (d: d.file) option.definitionsWithLocations) option.definitionsWithLocations);
+      # definitionsWithLocations has the option-level override already removed: a key
+      # without its own wrapper has the priority that won for the whole option.
       keyDefinitions =
         builtins.filter (d: d.present)
           (map (d: let def = safe { present = false; priority = null; } (definitionFor d.value rest); in
-                   { inherit (d) file; inherit (def) present; priority = if def.priority == null then 100 else def.priority; })
+                   { inherit (d) file; inherit (def) present; priority = if def.priority != null then def.priority else if highestPrio != null then highestPrio else 100; })
                definitions);
       bestKeyPriority = foldl' (acc: d: if acc == null || d.priority < acc then d.priority else acc) null keyDefinitions;
       highestPrio = safe null option.highestPrio;
@@ -118,10 +141,11 @@ let
         overridden = [ ];
       } else {
         priority = bestKeyPriority;
-        source = if keyDefinitions == [ ] then "default" else "user";
+        source = if keyDefinitions == [ ] || bestKeyPriority >= 1500 then "default" else "user";
         definitions = map (d: { file = toString d.file; inherit (d) priority; })
           (builtins.filter (d: d.priority == bestKeyPriority) keyDefinitions);
-        # Inside an attrsOf option every module's raw value is kept: losers are visible.
+        # The winning definitions of an attrsOf option keep their per-key overrides, so
+        # a module that lost on this key is visible (one that lost for the whole option is not).
         overridden = map (d: { file = toString d.file; inherit (d) priority; })
           (builtins.filter (d: d.priority != bestKeyPriority) keyDefinitions);
       }
@@ -147,9 +171,9 @@ let
     in
     if checked.success then checked.value // { ok = true; inherit evidence; } else { ok = false; };
 
-  # Force the target (and each variant) first: an error there concerns every item.
-  targetsReady = trace "nixcheck:target" (deepSeq (builtins.attrNames variants) (
-    builtins.all (v: isAttrs v) (builtins.attrValues variants)));
+  # Force the target first: an error there concerns every item. A variant's error
+  # (a bad `with:`) concerns only its own items, so variants are forced per item.
+  targetsReady = trace "nixcheck:target" (isAttrs base);
 
   results = foldl'
     (acc: item:

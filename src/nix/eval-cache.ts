@@ -59,7 +59,11 @@ export async function writeCacheEntry(dir: string, key: string, entry: CacheEntr
   await writeFileAtomic(join(dir, `${key}.json`), JSON.stringify(entry));
 }
 
-/** Timeouts depend on the machine and target errors can be transient (inputs, network). */
+/**
+ * Timeouts depend on the machine, target errors can be transient (inputs, network), and
+ * a process killed without Nix's own error (the OOM killer) says nothing about the config.
+ */
 export function isCacheable(outcome: ItemOutcome): boolean {
-  return outcome.status === 'value' || outcome.reason === 'throw' || outcome.reason === 'fatal';
+  if (outcome.status === 'value' || outcome.reason === 'throw') return true;
+  return outcome.reason === 'fatal' && outcome.error.startsWith('error:');
 }

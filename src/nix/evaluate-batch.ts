@@ -4,6 +4,11 @@ import type { BaseTarget, EvalItem, ItemOutcome, RawEvidence, Variant } from './
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
+/** Fatal errors (abort, recursion, timeout) one target may cost before the rest are given up. */
+export const MAX_FATAL_RERUNS = 10;
+
+/** The engine and what it imports: the cache key covers all of them. */
+export const ENGINE_FILES = [ENGINE_FILE, packagePath('src', 'nix', 'common.nix')];
 
 export interface BatchOptions {
   timeoutMs: number;
@@ -67,6 +72,13 @@ export async function evaluateBatch(base: BaseTarget, items: readonly EvalItem[]
     const itemIndex = remaining[culprit]!;
     outcomes[itemIndex] = { status: 'error', error: attempt.error!, reason: attempt.timedOut ? 'timeout' : 'fatal' };
     remaining = remaining.filter((i) => i !== itemIndex);
+    if (processes > MAX_FATAL_RERUNS && remaining.length > 0) {
+      // A target where path after path ends Nix costs one process (or one timeout) per
+      // path: stop, and say so for the paths not reached.
+      const error = `not evaluated: ${processes} paths of this target ended Nix before this one was reached; the last said:\n${attempt.error}`;
+      for (const i of remaining) outcomes[i] = { status: 'error', error, reason: attempt.timedOut ? 'timeout' : 'fatal' };
+      remaining = [];
+    }
   }
 
   const limit = pLimit(options.errorConcurrency ?? 2);

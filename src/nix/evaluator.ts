@@ -1,16 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { ENGINE_FILE, evaluateBatch } from './evaluate-batch.js';
+import { VERSION } from '../run/version.js';
+import { ENGINE_FILES, evaluateBatch } from './evaluate-batch.js';
 import { defaultCacheDir, isCacheable, itemKey, nixFingerprint, readCacheEntry, sha256, targetKey, writeCacheEntry } from './eval-cache.js';
 import { detectNix, nixBinary } from './nix-cli.js';
 import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';
 import { FileHashCache } from './file-hash-cache.js';
-import { hashSources } from './source-hash.js';
+import { hashSources, type SourceScope } from './source-hash.js';
 
 /** A target to evaluate, with the local directory whose content decides its cache key. */
 export interface EvalTarget {
   base: BaseTarget;
   /** Local sources the evaluation reads; undefined for remote flakes (never cached). */
   sourceDir?: string;
+  /** How Nix reads them (default: as a flake directory). */
+  sourceScope?: SourceScope;
 }
 
 export interface EvaluatorOptions {
@@ -76,14 +79,17 @@ export class Evaluator {
 
   private async keyFor(target: EvalTarget): Promise<string | undefined> {
     if (!this.cacheDir || !target.sourceDir) return undefined;
-    this.engineHash ??= readFile(ENGINE_FILE).then(sha256);
+    // Every Nix file the engine imports, and nixcheck's version, decide what an answer means.
+    this.engineHash ??= Promise.all(ENGINE_FILES.map((f) => readFile(f))).then((contents) => sha256(`${VERSION}\0${contents.join('\0')}`));
     // Targets evaluated at the same time share one hash; a later call hashes again,
     // since a long-lived evaluator (the vitest API, a watch mode) sees files change.
     const dir = target.sourceDir;
-    let sources = this.sourceHashes.get(dir);
+    const scope = target.sourceScope ?? 'nix-git';
+    const memo = `${scope}\0${dir}`;
+    let sources = this.sourceHashes.get(memo);
     if (!sources) {
-      sources = hashSources(dir, FileHashCache.in(this.cacheDir)).finally(() => this.sourceHashes.delete(dir));
-      this.sourceHashes.set(dir, sources);
+      sources = hashSources(dir, scope, FileHashCache.in(this.cacheDir)).finally(() => this.sourceHashes.delete(memo));
+      this.sourceHashes.set(memo, sources);
     }
     return targetKey({ engine: await this.engineHash, nix: await nixFingerprint(nixBinary()), base: target.base, sources: await sources });
   }

@@ -48,7 +48,3 @@ export type ItemOutcome =
 
 export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;
 
-export function describeBase(base: BaseTarget): string {
-  const attr = base.attrPath.join('.');
-  return base.kind === 'flake' ? `${base.flake}#${attr}` : `${base.file}${attr ? `:${attr}` : ''}`;
-}

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInProcessGroup } from '../process/run-group.js';
-import { MARKER_PREFIX, NIX_FEATURE_ARGS, nixBinary, nixErrorText } from './nix-cli.js';
+import { MARKER_PREFIX, NIX_FEATURE_ARGS, nixBinary, nixErrorText, stripAnsi } from './nix-cli.js';
 
 export interface NixFileAttempt<T> {
   answer?: T;
@@ -33,7 +33,8 @@ export async function runNixFile<T>(
       env: { [requestEnv]: requestFile },
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
-      onStderrLine: (line) => {
+      onStderrLine: (raw) => {
+        const line = stripAnsi(raw);
         if (line.startsWith(MARKER_PREFIX)) lastMarker = line.slice(MARKER_PREFIX.length).trim();
       },
     });

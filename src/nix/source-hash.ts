@@ -19,14 +19,19 @@ export async function gitTopLevel(dir: string): Promise<string | undefined> {
 }
 
 /**
- * A fingerprint of everything Nix can read from a local flake or file target. In a git
- * work tree that is what Nix copies: tracked files as they are on disk (staged blob ids,
- * plus the content of files modified since). Elsewhere, every file below the directory.
+ * What Nix can read of a local target, which decides what its fingerprint covers:
+ * - `nix-git`: a flake given as a directory or `git+file:`. Inside a git work tree Nix
+ *   copies the tracked files as they are on disk; elsewhere every file of the directory.
+ * - `path`: a `path:` flake: every file below the directory, untracked ones included.
+ * - `files`: a Nix file read from disk, which may import anything beside it: every file of
+ *   its git work tree that git does not ignore (else of its directory).
  */
-export async function hashSources(dir: string, files: FileHashCache = new FileHashCache()): Promise<string> {
+export type SourceScope = 'nix-git' | 'path' | 'files';
+
+export async function hashSources(dir: string, scope: SourceScope, files: FileHashCache = new FileHashCache()): Promise<string> {
   const hash = createHash('sha256');
-  const top = await gitTopLevel(dir);
-  if (top) {
+  const top = scope === 'path' ? undefined : await gitTopLevel(dir);
+  if (top && scope === 'nix-git') {
     hash.update('git\0');
     const [staged, modified] = await Promise.all([
       execa('git', ['-C', top, 'ls-files', '-s', '-z'], { encoding: 'buffer' }),
@@ -34,22 +39,27 @@ export async function hashSources(dir: string, files: FileHashCache = new FileHa
     ]);
     hash.update(staged.stdout as Uint8Array);
     const entries = String(modified.stdout).split('\0').filter(Boolean).sort();
-    const digests = entries.map((entry) => {
-      try {
-        return files.hash(join(top, entry.slice(3)));
-      } catch {
-        return 'deleted';
-      }
-    });
-    entries.forEach((entry, i) => hash.update(`${entry}\0${digests[i]}\0`));
+    entries.forEach((entry) => hash.update(`${entry}\0${digestOrDeleted(files, join(top, entry.slice(3)))}\0`));
+  } else if (top) {
+    hash.update('worktree\0');
+    const listed = await execa('git', ['-C', top, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' });
+    const paths = [...new Set(String(listed.stdout).split('\0').filter(Boolean))].sort();
+    paths.forEach((path) => hash.update(`${path}\0${digestOrDeleted(files, join(top, path))}\0`));
   } else {
     hash.update('tree\0');
     const list = listFiles(dir);
-    const digests = list.map((file) => files.hash(file));
-    list.forEach((file, i) => hash.update(`${relative(dir, file)}\0${digests[i]}\0`));
+    list.forEach((file) => hash.update(`${relative(dir, file)}\0${files.hash(file)}\0`));
   }
   await files.save();
   return hash.digest('hex');
+}
+
+function digestOrDeleted(files: FileHashCache, path: string): string {
+  try {
+    return files.hash(path);
+  } catch {
+    return 'deleted';
+  }
 }
 
 function listFiles(dir: string): string[] {

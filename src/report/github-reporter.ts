@@ -141,9 +141,6 @@ export function renderTestSummary(result: RunResult, maxCases = 50): string {
     if (bad.length > maxCases) lines.push('', `…and ${bad.length - maxCases} more (see junit.xml / results.json).`);
     lines.push('');
   }
-  if (result.problems.length) {
-    lines.push('### Problems', '', ...result.problems.map((p) => `- ${p.kind}: ${cell(p.message)}`), '');
-  }
   return lines.join('\n');
 }
 

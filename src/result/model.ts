@@ -43,7 +43,6 @@ export interface DefinitionSite extends SourceSite {
   upstream?: boolean;
   /** Priority of this definition for the key asked about (attrsOf options), when known. */
   priority?: number;
-  value?: unknown;
 }
 
 export interface TargetRef {
@@ -84,12 +83,6 @@ export interface CaseResult {
   properties?: Record<string, string>;
 }
 
-export interface RunProblem {
-  kind: 'input' | 'infrastructure';
-  message: string;
-  location?: SourceLocation;
-}
-
 export interface Summary {
   total: number;
   pass: number;
@@ -107,7 +100,6 @@ export interface RunResult {
   durationMs: number;
   evaluations: { target: string; durationMs: number; cached: boolean; processes: number }[];
   cases: CaseResult[];
-  problems: RunProblem[];
   summary: Summary;
 }
 

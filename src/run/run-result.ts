@@ -19,7 +19,6 @@ export function buildRunResult(input: {
     durationMs: input.durationMs,
     evaluations: input.evaluations ?? [],
     cases: input.cases,
-    problems: [],
     summary: summarize(input.cases),
   };
 }

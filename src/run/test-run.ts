@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { SourceLocator } from '../evidence/source-locator.js';
 import { resolveFlake } from '../nix/flake-ref.js';
 import { Evaluator } from '../nix/evaluator.js';
@@ -44,7 +45,7 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
     evaluator,
     jobs: options.jobs,
     events,
-    locator: new SourceLocator(roots, options.upstream ?? []),
+    locator: new SourceLocator(roots, (options.upstream ?? []).map((g) => resolve(options.baseDir, g))),
   });
   const result = buildRunResult({
     cases,

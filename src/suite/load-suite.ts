@@ -1,5 +1,5 @@
 import { basename, dirname, extname, resolve } from 'node:path';
-import { MATCHER_KEYS, pickMatchers, type MatcherSpec } from '../match/matchers.js';
+import { MATCHER_KEYS, invalidRegexes, pickMatchers } from '../match/matchers.js';
 import { PRIORITY } from '../nix/request.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
@@ -55,7 +55,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
       problems.push({ location: at(root === 'config' ? 'path' : 'attr'), message: (err as Error).message });
     }
     const matchers = pickMatchers(raw);
-    for (const problem of invalidRegexes(matchers)) problems.push({ location: at(problem.key), message: problem.message });
+    for (const problem of invalidRegexes(matchers)) problems.push({ location: at(...problem.path), message: problem.message });
     let withConfig: Record<string, unknown> | null = null;
     if (raw.with) {
       try {
@@ -115,21 +115,5 @@ export function expandWith(flat: Record<string, unknown>): Record<string, unknow
       node = node[segment] as Record<string, unknown>;
     });
   }
-  return out;
-}
-
-function invalidRegexes(spec: MatcherSpec, prefix: string[] = []): { key: string; message: string }[] {
-  const out: { key: string; message: string }[] = [];
-  for (const key of ['matches', 'containsMatch', 'throws'] as const) {
-    const pattern = spec[key];
-    if (pattern === undefined) continue;
-    try {
-      new RegExp(pattern);
-    } catch (err) {
-      out.push({ key: prefix[0] ?? key, message: `${[...prefix, key].join('.')} is not a valid regular expression: ${(err as Error).message}` });
-    }
-  }
-  if (spec.not) out.push(...invalidRegexes(spec.not, [...(prefix.length ? prefix : []), 'not']));
-  if (spec.length && typeof spec.length === 'object') out.push(...invalidRegexes(spec.length, [...prefix, 'length']));
   return out;
 }

@@ -7,6 +7,7 @@ import type { CaseResult, TargetRef } from '../result/model.js';
 import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
 import type { RunEvents } from '../run/events.js';
 import { resolveTarget, type ResolvedTarget, type TargetContext } from '../target/resolve-target.js';
+import { InputError } from '../util/errors.js';
 import type { Suite, SuiteCase } from './suite.js';
 
 export interface PlannedCase {
@@ -28,16 +29,21 @@ export interface RunSuitesOptions extends TargetContext {
 /** Every case on every one of its targets, in suite order. */
 export function planSuites(suites: readonly Suite[], ctx: TargetContext & { hosts?: string[] }): PlannedCase[] {
   const planned: PlannedCase[] = [];
+  const labels = new Set<string>();
   for (const suite of suites) {
     for (const c of suite.cases) {
       for (const spec of c.targets) {
         const target = resolveTarget(spec, ctx);
+        labels.add(target.label);
         if (ctx.hosts && !ctx.hosts.includes(target.label)) continue;
         const id = createHash('sha1').update(JSON.stringify([suite.file, c.location.line, c.name, target.key])).digest('hex').slice(0, 12);
         planned.push({ id, suite, case: c, target });
       }
     }
   }
+  // A mistyped --host must not turn a run into "0 checks, all passed".
+  const unknown = (ctx.hosts ?? []).filter((h) => !labels.has(h));
+  if (unknown.length) throw new InputError(`no suite case targets ${unknown.join(', ')}; targets: ${[...labels].sort().join(', ')}`);
   return planned;
 }
 

@@ -1,11 +1,12 @@
 import type { ResolvedFlake } from '../nix/flake-ref.js';
 import type { Evaluator } from '../nix/evaluator.js';
 import { InfrastructureError } from '../util/errors.js';
+import { flakeEvalTarget } from './resolve-target.js';
 
 /** The host names of a flake (`<hostsAttr>`), through the engine and its cache. */
 export async function listHosts(flake: ResolvedFlake, hostsAttr: string, evaluator: Evaluator): Promise<string[]> {
   const { outcomes } = await evaluator.evaluate(
-    { base: { kind: 'flake', flake: flake.ref, attrPath: [] }, ...(flake.localDir ? { sourceDir: flake.localDir } : {}) },
+    flakeEvalTarget(flake, []),
     [{ variant: { config: null, priority: 100 }, root: 'attr', path: [hostsAttr], evidence: false, names: true }],
   );
   const outcome = outcomes[0]!;

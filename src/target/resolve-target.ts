@@ -26,7 +26,7 @@ export function resolveTarget(spec: TargetSpec, ctx: TargetContext): ResolvedTar
     return {
       key: `file:${spec.file}#${attrPath.join('.')}`,
       label: `${shown}${spec.attr ? `#${spec.attr}` : ''}`,
-      evalTarget: { base: { kind: 'file', file: spec.file, attrPath }, sourceDir: dirname(spec.file) },
+      evalTarget: { base: { kind: 'file', file: spec.file, attrPath }, sourceDir: dirname(spec.file), sourceScope: 'files' },
     };
   }
   if (!ctx.flake) throw new InputError('a suite names a flake target but no flake is configured: pass --flake or set `flake:` in nixcheck.yaml');
@@ -36,6 +36,14 @@ export function resolveTarget(spec: TargetSpec, ctx: TargetContext): ResolvedTar
     key: `flake:${flake.ref}#${JSON.stringify(attrPath)}`,
     label: spec.host ?? spec.flakeAttr!,
     ...(spec.host !== undefined ? { host: spec.host } : {}),
-    evalTarget: { base: { kind: 'flake', flake: flake.ref, attrPath }, ...(flake.localDir ? { sourceDir: flake.localDir } : {}) },
+    evalTarget: flakeEvalTarget(flake, attrPath),
+  };
+}
+
+/** An attribute of a flake as the evaluator takes it, with how Nix reads its sources. */
+export function flakeEvalTarget(flake: ResolvedFlake, attrPath: string[]): EvalTarget {
+  return {
+    base: { kind: 'flake', flake: flake.ref, attrPath },
+    ...(flake.localDir ? { sourceDir: flake.localDir, sourceScope: flake.ref.startsWith('path:') ? 'path' : 'nix-git' } : {}),
   };
 }

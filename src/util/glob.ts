@@ -39,7 +39,7 @@ export function globToRegExp(glob: string): RegExp {
       i += slash ? 2 : 1;
     } else if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,11 @@ describe('nixcheck vm', () => {
   it('reports what the VM preflight finds on this machine', async () => {
     const r = await execa('npx', ['tsx', 'src/cli/bin.ts', 'vm', 'preflight', '--json'], { cwd: REPO, reject: false });
     const report = JSON.parse(r.stdout);
-    expect(report).toHaveProperty('kvm.path', '/dev/kvm');
-    expect(r.exitCode).toBe(report.ok ? 0 : 3);
+    expect(report.kvm).toMatchObject({ path: '/dev/kvm', exists: existsSync('/dev/kvm') });
+    expect(report.nixVersion).toMatch(/^\d+\.\d+/);
+    // Every problem says how to fix it; an error-severity problem means exit 3.
+    for (const p of report.problems) expect(p.fix.length).toBeGreaterThan(0);
+    const errors = report.problems.filter((p: { severity: string }) => p.severity === 'error');
+    expect(r.exitCode).toBe(errors.length > 0 ? 3 : 0);
   });
 });

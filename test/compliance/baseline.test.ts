@@ -34,7 +34,7 @@ describe('nixcheck comply --baseline and gates', () => {
     expect(gated.stdout).toMatch(/gate: k3s-node: .* \(high\) failed/);
     const unknown = await comply('--out', tempDir(), '--profile', 'cis-l9');
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown profile "cis-l9"; known: .*cis-l1-server/);
+    expect(unknown.stderr).toMatch(/unknown compliance profile "cis-l9"; known profiles: .*cis-l1-server/);
   });
 
   it('a malformed waiver file is an error naming file:line', async () => {

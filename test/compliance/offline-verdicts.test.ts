@@ -259,7 +259,7 @@ describe('compliance verdicts on the offline example flake', () => {
       const weighted = expectedWeighted(table, impacts);
       expect(result.scores[host]!.overall.weighted, host).toBeCloseTo(weighted, 9);
     }
-    // Hand-checked values: bare 11.9/36.3, k3s-node 30.5/47.0.
+    // Hand-checked values: bare 11.9/36.3, k3s-node 31.3/47.0.
     expect(expectedWeighted(bare, impacts)).toBeCloseTo((11.9 / 36.3) * 100, 9);
     expect(expectedWeighted(k3s, impacts)).toBeCloseTo((31.3 / 47.0) * 100, 9);
   });

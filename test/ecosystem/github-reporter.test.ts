@@ -55,7 +55,6 @@ function runResult(cases: CaseResult[]): RunResult {
     durationMs: 1234,
     evaluations: [{ target: 'laptop', durationMs: 1000, cached: false, processes: 1 }],
     cases,
-    problems: [],
     summary: summarize(cases),
   };
 }

@@ -55,7 +55,8 @@ describe('nixcheck init on a copy of the offline example flake', () => {
       expect(first.out).toMatch(new RegExp(`^written +${f.replace(/[.]/g, '\\.')}$`, 'm'));
     }
     const config = await loadConfig(join(dir, 'nixcheck.yaml'));
-    expect(config).toMatchObject({ flake: '.', suites: ['suites/unit/*.yaml'], out: 'reports' });
+    // loadConfig makes the file's relative entries absolute against the file.
+    expect(config).toMatchObject({ flake: dir, suites: [join(dir, 'suites/unit/*.yaml')], out: join(dir, 'reports') });
     expect(readFileSync(join(dir, WORKFLOW_FILE), 'utf8')).toBe(readFileSync(join(REPO, 'recipes/github-actions.yml'), 'utf8'));
   });
 

@@ -32,7 +32,6 @@ beforeAll(async () => {
     durationMs: 0,
     evaluations: [],
     cases: [],
-    problems: [],
     summary: summarize([]),
   };
   files.junit = basename((await junitReporter().finish!(empty, out))[0]!);

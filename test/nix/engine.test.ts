@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateBatch } from '../../src/nix/evaluate-batch.js';
 import type { EvalItem, ItemOutcome } from '../../src/nix/request.js';
-import { ENGINE_FLAKE } from '../helpers/paths.js';
+import { join } from 'node:path';
+import { ENGINE_FLAKE, REPO } from '../helpers/paths.js';
 
 const plain = { config: null, priority: 100 };
 const item = (path: string[], extra: Partial<EvalItem> = {}): EvalItem => ({ variant: plain, root: 'config', path, evidence: false, ...extra });
@@ -71,12 +72,15 @@ describe('evaluateBatch (real nix)', () => {
 
   it('applies `with` config through extendModules, leaving the base target alone', async () => {
     const variant = { config: { plain: 7, added: { x: true } }, priority: 100 };
-    const r = await evaluateBatch(edge, [item(['plain']), item(['plain'], { variant }), item(['added', 'x'], { variant })], { timeoutMs: 60_000 });
+    const forced = { config: { plain: 8 }, priority: 50 };
+    const r = await evaluateBatch(edge, [item(['plain']), item(['plain'], { variant }), item(['added', 'x'], { variant }), item(['plain'], { variant: forced })], { timeoutMs: 60_000 });
     expect(value(r.outcomes[0]!).value).toBe(42);
-    // This fixture's extendModules merges raw values, so the priority wrapper the engine
+    // Plain definitions travel as plain data.
+    expect(value(r.outcomes[1]!).value).toBe(7);
+    expect(value(r.outcomes[2]!).value).toBe(true);
+    // This fixture's extendModules merges raw values, so the mkForce wrapper the engine
     // built (lib.mkOverride's shape) is visible: it travelled as data.
-    expect(value(r.outcomes[1]!).value).toEqual({ _type: 'override', priority: 100, content: 7 });
-    expect(value(r.outcomes[2]!).value).toEqual({ _type: 'override', priority: 100, content: true });
+    expect(value(r.outcomes[3]!).value).toEqual({ _type: 'override', priority: 50, content: 8 });
   });
 
   it('reports a target that fails to load once, for every item, without re-running per item', async () => {
@@ -89,5 +93,28 @@ describe('evaluateBatch (real nix)', () => {
   it('reads raw attribute paths relative to the target', async () => {
     const r = await evaluateBatch({ kind: 'flake', flake: ENGINE_FLAKE, attrPath: ['other', 'nested', 'result'] }, [item(['config', 'plain'], { root: 'attr' })], { timeoutMs: 60_000 });
     expect(value(r.outcomes[0]!).value).toBe(42);
+  });
+});
+
+describe('evidence priorities (the offline fixture\'s module system)', () => {
+  const system = { kind: 'file' as const, file: join(REPO, 'test/fixtures/priorities/system.nix'), attrPath: [] };
+  const withEvidence = (path: string[], extra: Partial<EvalItem> = {}) => item(path, { evidence: true, ...extra });
+
+  it('a key of an attrsOf option forced as a whole carries the option\'s priority', async () => {
+    const r = await evaluateBatch(system, [withEvidence(['sysctl', 'forward']), withEvidence(['sysctl', 'kptr'])], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!)).toMatchObject({ value: 1, evidence: { option: ['sysctl'], subPath: ['forward'], priority: 50, source: 'user' } });
+    expect(value(r.outcomes[0]!).evidence!.definitions).toEqual([{ file: join(REPO, 'test/fixtures/priorities/forced.nix'), priority: 50 }]);
+    // plain.nix lost for the whole option: the module system no longer lists it.
+    expect(value(r.outcomes[1]!)).toMatchObject({ exists: false });
+  });
+
+  it('keys that come from an attrsOf option\'s default are the default', async () => {
+    const r = await evaluateBatch(system, [withEvidence(['limits', 'nofile'])], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!)).toMatchObject({ value: 1024, evidence: { priority: 1500, source: 'default' } });
+  });
+
+  it('a forced `with` on a plain attrs option replaces the value without leaking its wrapper', async () => {
+    const r = await evaluateBatch(system, [item(['blob'], { variant: { config: { blob: { b: 2 } }, priority: 50 } })], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!).value).toEqual({ b: 2 });
   });
 });

@@ -5,10 +5,11 @@ import { formatComplianceTerminal } from '../../compliance/report/compliance-ter
 import { githubComplianceAnnotations } from '../../report/github-reporter.js';
 import { runComply } from '../../compliance/run-comply.js';
 import { SEVERITIES, type Severity } from '../../compliance/types.js';
+import { isValidDay } from '../../compliance/waivers.js';
 import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
-import { positiveNumber } from './test.js';
+import { positiveNumber, wholeNumber } from './test.js';
 
 export const complyCommand: Command = {
   name: 'comply',
@@ -40,15 +41,16 @@ export const complyCommand: Command = {
     const flake = (values.flake as string | undefined) ?? config.flake;
     if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
     const failOn = values['fail-on'] as string | undefined;
+    if (values.today !== undefined && !isValidDay(values.today as string)) throw new InputError(`--today expects a date as YYYY-MM-DD, got ${JSON.stringify(values.today)}`);
     if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new InputError(`--fail-on expects one of ${SEVERITIES.join(', ')}`);
     const formats = (listFlag(values.format) ?? Object.keys(COMPLIANCE_FORMATS)) as ComplianceFormat[];
     const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
     const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
-    const outDir = values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports');
+    const outDir = values.out ? resolve(cwd, values.out as string) : config.out;
     const result = await runComply({
       flake,
-      baseDir: values.flake ? cwd : config.baseDir,
+      baseDir: cwd,
       hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
       ...(listFlag(values.host) ? { hosts: listFlag(values.host)! } : {}),
       ...(values.profile ? { profile: values.profile as string } : {}),
@@ -60,7 +62,7 @@ export const complyCommand: Command = {
       ...(failOn ? { failOn: failOn as Severity } : {}),
       ...(values.today ? { today: values.today as string } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
-      jobs: positiveNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
+      jobs: wholeNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
       timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
       cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
       ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),

@@ -5,7 +5,7 @@ import { runCoverage } from '../../coverage/run-coverage.js';
 import { VERSION } from '../../run/test-run.js';
 import { EXIT } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
-import { positiveNumber } from './test.js';
+import { positiveNumber, wholeNumber } from './test.js';
 
 export const coverageCommand: Command = {
   name: 'coverage',
@@ -18,6 +18,7 @@ export const coverageCommand: Command = {
     { name: 'include', type: 'string', multiple: true, value: 'GLOB', description: 'Option paths that count (`kernelcore.**`). Default: every option your files declare.' },
     { name: 'exclude', type: 'string', multiple: true, value: 'GLOB', description: 'Option paths that do not count.' },
     { name: 'no-controls', type: 'boolean', description: 'Count suites only, not the compliance controls.' },
+    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls, whose reads count too.' },
     { name: 'min-coverage', type: 'string', value: 'PCT', description: 'Exit 1 when overall option coverage is below PCT.' },
     { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory (lcov.info, coverage.cobertura.xml, coverage.json). Default: reports/.' },
     { name: 'hosts-attr', type: 'string', value: 'ATTR', description: 'Attribute set holding the hosts. Default: nixosConfigurations.' },
@@ -32,18 +33,19 @@ export const coverageCommand: Command = {
     const flake = (values.flake as string | undefined) ?? config.flake;
     const report = await runCoverage({
       ...(flake ? { flake } : {}),
-      baseDir: values.flake || flagSuites ? cwd : config.baseDir,
-      suites: flagSuites ?? config.suites ?? DEFAULT_SUITES,
+      baseDir: cwd,
+      suites: flagSuites ?? config.suites,
       hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
       ...(listFlag(values.host) ? { hosts: listFlag(values.host)! } : {}),
       controls: !values['no-controls'],
+      controlDirs: (listFlag(values.controls) ?? []).map((d) => resolve(cwd, d)),
       ...(listFlag(values.include) ? { include: listFlag(values.include)! } : {}),
       ...(listFlag(values.exclude) ? { exclude: listFlag(values.exclude)! } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
-      jobs: positiveNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
+      jobs: wholeNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
       timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
     });
-    const outDir = values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports');
+    const outDir = values.out ? resolve(cwd, values.out as string) : config.out;
     await writeCoverageReports(report, outDir, { version: VERSION });
     process.stdout.write(formatCoverageTable(report));
     const min = positiveNumber(values['min-coverage'], '--min-coverage');

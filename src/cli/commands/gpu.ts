@@ -56,7 +56,7 @@ export const gpuCommand: Command = {
     const flakeInput = (values.flake as string | undefined) ?? config.flake;
     const host = values.host as string | undefined;
     if (!flakeInput || !host) throw new InputError(`gpu ${action} needs --host and a flake (--flake or nixcheck.yaml)`);
-    const flake = resolveFlake(flakeInput, values.flake ? process.cwd() : config.baseDir);
+    const flake = resolveFlake(flakeInput, process.cwd());
     const deviceIds = listFlag(values['device-id']) ?? [];
 
     if (action === 'smoke-test') {
@@ -67,7 +67,7 @@ export const gpuCommand: Command = {
       } catch (err) {
         throw new InputError((err as Error).message);
       }
-      const outDir = values.out ? resolve(values.out as string) : resolve(config.baseDir, config.out ?? 'reports', 'vm');
+      const outDir = values.out ? resolve(values.out as string) : join(config.out, 'vm');
       const file = join(outDir, `gpu-smoke-${host}.nix`);
       await writeFileAtomic(file, test.nix);
       process.stdout.write(`${file}\nrequired system features: ${test.requiredSystemFeatures.join(' ')}\n${test.sandbox.notes.join('\n')}\n`);
@@ -83,11 +83,15 @@ export const gpuCommand: Command = {
       PASSTHROUGH_PATHS.map((path) => ({ variant: { config: null, priority: 100 }, root: 'config' as const, path, evidence: false })),
     );
     const evaluated: Record<string, unknown> = {};
+    const unreadable: string[] = [];
     outcomes.forEach((o, i) => {
       const key = PASSTHROUGH_PATHS[i]!.join('.');
       if (o.status === 'error' && o.reason === 'target') throw new InfrastructureError(`cannot evaluate ${host}:\n${o.error}`);
-      if (o.status === 'value' && o.exists) evaluated[key] = o.value;
+      if (o.status === 'error') unreadable.push(`${key}: ${o.error.split('\n')[0]}`);
+      else if (o.exists) evaluated[key] = o.value;
     });
+    // A value that failed to evaluate is not "unset": findings about it would be false.
+    if (unreadable.length) throw new InfrastructureError(`cannot evaluate ${host}'s passthrough options:\n${unreadable.join('\n')}`);
     const findings = checkPassthroughConfig(evaluated, { deviceIds, ...(platform ? { platform } : {}) });
     if (values.json) process.stdout.write(JSON.stringify({ host, findings }, null, 2) + '\n');
     else {

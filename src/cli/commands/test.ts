@@ -43,16 +43,16 @@ export const testCommand: Command = {
     const unknown = reporterNames.filter((r) => !(r in REPORTERS));
     if (unknown.length) throw new InputError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);
     const reporters = reporterNames.map((r) => REPORTERS[r]!());
-    const outDir = values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports');
+    const outDir = values.out ? resolve(cwd, values.out as string) : config.out;
     const flake = (values.flake as string | undefined) ?? config.flake;
     const result = await runTests({
       ...(flake ? { flake } : {}),
-      // Flags are relative to where the user stands; config entries to the config file.
-      baseDir: values.flake || flagSuites ? cwd : config.baseDir,
-      suites: flagSuites ?? config.suites ?? DEFAULT_SUITES,
+      // Flags are relative to where the user stands; config entries are already absolute.
+      baseDir: cwd,
+      suites: flagSuites ?? config.suites,
       hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
       ...(listFlag(values.host) ? { hosts: listFlag(values.host)! } : {}),
-      jobs: positiveNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
+      jobs: wholeNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
       timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
       cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir()),
       outDir,
@@ -70,6 +70,14 @@ export function positiveNumber(value: unknown, flag: string): number | undefined
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} expects a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Counts (--jobs, --retries): whole numbers from `min` up. */
+export function wholeNumber(value: unknown, flag: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag} expects a whole number of at least ${min}, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -14,7 +14,7 @@ import type { CompiledVmTest, ProgressEvent } from '../../vm/driver/types.js';
 import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTests } from '../../vm/integration/index.js';
 import { vmPreflight, type VmPreflightReport } from '../../vm/preflight.js';
 import { listFlag, type Command, type FlagSpec } from '../command.js';
-import { positiveNumber } from './test.js';
+import { positiveNumber, wholeNumber } from './test.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   { name: 'flake', type: 'string', value: 'REF', description: 'Flake whose hosts the VMs boot. Default: `flake` in nixcheck.yaml.' },
@@ -39,13 +39,12 @@ async function context(values: Record<string, unknown>, defaultSuite: string): P
   const flake = (values.flake as string | undefined) ?? config.flake;
   if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
   const flagSuites = listFlag(values.suite);
-  const baseDir = values.flake || flagSuites ? cwd : config.baseDir;
   return {
     config,
-    flakeRef: resolveFlake(flake, baseDir).ref,
-    suites: flagSuites ?? [defaultSuite],
-    baseDir,
-    outDir: values.out ? resolve(cwd, values.out as string) : resolve(config.baseDir, config.out ?? 'reports'),
+    flakeRef: resolveFlake(flake, cwd).ref,
+    suites: flagSuites ?? [resolve(config.baseDir, defaultSuite)],
+    baseDir: cwd,
+    outDir: values.out ? resolve(cwd, values.out as string) : config.out,
   };
 }
 
@@ -128,7 +127,7 @@ export const vmCommand: Command = {
     const started = performance.now();
     const startedAt = new Date();
     const checks = (listFlag(values.check) ?? []).map((name) => flakeCheck(name));
-    const retries = positiveNumber(values.retries, '--retries');
+    const retries = wholeNumber(values.retries, '--retries', 0);
     const timeout = positiveNumber(values.timeout, '--timeout');
     const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
     const cases = await runIntegrationTests([...tests, ...checks], {
@@ -136,7 +135,7 @@ export const vmCommand: Command = {
       outDir: join(ctx.outDir, 'vm'),
       ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
       ...(globalTimeout ? { globalTimeoutMs: globalTimeout * 1000 } : {}),
-      ...(retries ? { retries } : {}),
+      ...(retries !== undefined ? { retries } : {}),
       ...(standIn ? { driverCommand: standIn } : {}),
       onProgress: progressPrinter(),
     });

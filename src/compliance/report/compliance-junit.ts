@@ -25,7 +25,7 @@ export function complianceCases(r: ComplianceResult): CaseResult[] {
       path: check?.path ?? '',
       root: 'config',
       verdict: VERDICT[x.status],
-      expected: x.status,
+      expected: check ? `${check.path}: the control's checks pass` : 'the control passes',
       ...(check && (check.exists || check.valueSource === 'documented-default') ? { actual: check.value, exists: true } : {}),
       ...(x.message ? { message: x.status === 'waived' ? `waived: ${x.waiver?.justification ?? ''} (until ${x.waiver?.expires})` : x.message } : {}),
       ...(check?.error ? { error: check.error } : {}),

@@ -205,7 +205,3 @@ export function machineLines(log: ParsedDriverLog, options: { from?: number; to?
   return options.last !== undefined ? picked.slice(-options.last) : picked;
 }
 
-/** Standalone parser for runtime-check logs (see src/vm/runtime-checks). */
-export function parseRuntimeRecords(log: string): RuntimeRecord[] {
-  return parseDriverLog(log).runtime;
-}

@@ -31,8 +31,6 @@ export const MACHINE_METHOD_SOURCES = {
 export type MachineMethod = keyof typeof MACHINE_METHOD_SOURCES;
 export const ALLOWED_MACHINE_METHODS = Object.keys(MACHINE_METHOD_SOURCES) as MachineMethod[];
 
-/** Driver globals the scripts use besides machines (driver.py: Driver.test_symbols). */
-export const DRIVER_GLOBALS_USED = ['subtest'] as const;
 
 /** Python identifiers (the driver's own rule is ^[A-z_]([A-z0-9_]+)?$ on system.name). */
 export const NODE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
