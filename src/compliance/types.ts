@@ -8,6 +8,11 @@ import type { SourceLocation } from '../util/errors.js';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
+/** Sort order for findings: most severe first. */
+export function mostSevereFirst(a: { severity: Severity }, b: { severity: Severity }): number {
+  return SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity);
+}
+
 /** Impact used when a control gives none (InSpec-style weights). */
 export const DEFAULT_IMPACT: Readonly<Record<Severity, number>> = { low: 0.3, medium: 0.5, high: 0.7, critical: 0.9 };
 

@@ -66,13 +66,18 @@ export class Evaluator {
     });
     missing.forEach((itemIndex, k) => (outcomes[itemIndex] = batch.outcomes[k]!));
     if (key && this.cacheDir && !this.options.signal?.aborted) {
-      // Re-read: another target of the same run may have written to the same entry.
-      const latest = (await readCacheEntry(this.cacheDir, key)) ?? { nixVersion: nix.version, items: {} };
-      missing.forEach((itemIndex) => {
-        if (isCacheable(outcomes[itemIndex]!)) latest.items[itemKeys[itemIndex]!] = outcomes[itemIndex]!;
-      });
-      latest.nixVersion = nix.version;
-      await writeCacheEntry(this.cacheDir, key, latest);
+      // Re-read just before writing: another evaluation may have added to the same entry.
+      // A cache that cannot be written costs speed next time, never this run's answers.
+      try {
+        const latest = (await readCacheEntry(this.cacheDir, key)) ?? { nixVersion: nix.version, items: {} };
+        missing.forEach((itemIndex) => {
+          if (isCacheable(outcomes[itemIndex]!)) latest.items[itemKeys[itemIndex]!] = outcomes[itemIndex]!;
+        });
+        latest.nixVersion = nix.version;
+        await writeCacheEntry(this.cacheDir, key, latest);
+      } catch (err) {
+        process.stderr.write(`nixcheck: could not write the evaluation cache: ${(err as Error).message}\n`);
+      }
     }
     return { outcomes, fromCache, processes: batch.processes, durationMs: performance.now() - started, nixVersion: nix.version };
   }

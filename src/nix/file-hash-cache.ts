@@ -31,10 +31,15 @@ export class FileHashCache {
     return digest;
   }
 
+  /** Remembering hashes only saves time later: a failed write is reported, not fatal. */
   async save(): Promise<void> {
     if (!this.file || !this.dirty) return;
     this.dirty = false;
-    await writeFileAtomic(this.file, JSON.stringify(this.entries));
+    try {
+      await writeFileAtomic(this.file, JSON.stringify(this.entries));
+    } catch (err) {
+      process.stderr.write(`nixcheck: could not write ${this.file}: ${(err as Error).message}\n`);
+    }
   }
 
   private load(): void {

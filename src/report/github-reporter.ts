@@ -14,7 +14,7 @@ import type { ComplianceResult } from '../compliance/run-comply.js';
 import type { ControlResult } from '../compliance/evaluate-controls.js';
 import { decidingCheck, describeValueSource, findingLocation } from '../compliance/report/finding-location.js';
 import { renderComplianceMarkdown } from '../compliance/report/compliance-markdown.js';
-import type { Severity } from '../compliance/types.js';
+import { mostSevereFirst, type Severity } from '../compliance/types.js';
 import { formatValue, type Reporter } from './reporter.js';
 
 /** Annotations GitHub keeps per step and level. */
@@ -169,7 +169,6 @@ export function githubReporter(options: GithubOptions = {}): Reporter {
 // ---------------------------------------------------------------------------
 // nixcheck comply
 
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const SEVERITY_LEVEL: Record<Severity, AnnotationLevel> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice' };
 
 /**
@@ -180,7 +179,7 @@ export function complianceAnnotations(r: ComplianceResult): Annotation[] {
   const failing = r.results.filter((x) => x.status === 'fail' || x.status === 'error');
   const statusRank = (x: ControlResult) => (x.status === 'error' ? 0 : 1);
   return [...failing]
-    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || statusRank(a) - statusRank(b) || a.host.localeCompare(b.host) || a.controlId.localeCompare(b.controlId))
+    .sort((a, b) => mostSevereFirst(a, b) || statusRank(a) - statusRank(b) || a.host.localeCompare(b.host) || a.controlId.localeCompare(b.controlId))
     .map((x) => {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);

@@ -1,3 +1,4 @@
+import { mostSevereFirst } from '../types.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
@@ -12,9 +13,8 @@ export function renderComplianceHtml(r: ComplianceResult): string {
   const controls = new Map(r.controls.map((c) => [c.id, c]));
   // Findings first, most severe first: what an auditor reads before anything else.
   const statusOrder = ['fail', 'error', 'waived', 'manual', 'not-applicable', 'pass'];
-  const severityOrder = ['critical', 'high', 'medium', 'low'];
   const ordered = [...r.results].sort(
-    (a, b) => statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status) || severityOrder.indexOf(a.severity) - severityOrder.indexOf(b.severity) || a.host.localeCompare(b.host),
+    (a, b) => statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status) || mostSevereFirst(a, b) || a.host.localeCompare(b.host),
   );
   const rows = ordered.map((x) => {
     const c = controls.get(x.controlId)!;

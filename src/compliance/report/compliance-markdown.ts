@@ -1,3 +1,4 @@
+import { mostSevereFirst } from '../types.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { Score } from '../score.js';
@@ -28,8 +29,7 @@ export function renderComplianceMarkdown(r: ComplianceResult): string {
   const failing = r.results.filter((x) => x.status === 'fail' || x.status === 'error');
   if (failing.length) {
     lines.push(`### Findings (${failing.length})`, '', '| host | control | severity | value | where |', '|---|---|---|---|---|');
-    const order = { critical: 0, high: 1, medium: 2, low: 3 };
-    for (const f of [...failing].sort((a, b) => order[a.severity] - order[b.severity] || a.host.localeCompare(b.host))) {
+    for (const f of [...failing].sort((a, b) => mostSevereFirst(a, b) || a.host.localeCompare(b.host))) {
       const check = decidingCheck(f);
       const where = findingLocation(f, r);
       lines.push(

@@ -1,3 +1,4 @@
+import { mostSevereFirst } from '../types.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
 
@@ -5,10 +6,9 @@ const pct = (n: number | null | undefined) => (n === null || n === undefined ? '
 
 /** Findings, most severe first, then a score line per host. */
 export function formatComplianceTerminal(r: ComplianceResult, maxFindings = 40): string {
-  const order = { critical: 0, high: 1, medium: 2, low: 3 };
   const failing = r.results
     .filter((x) => x.status === 'fail' || x.status === 'error')
-    .sort((a, b) => order[a.severity] - order[b.severity] || a.host.localeCompare(b.host) || a.controlId.localeCompare(b.controlId));
+    .sort((a, b) => mostSevereFirst(a, b) || a.host.localeCompare(b.host) || a.controlId.localeCompare(b.controlId));
   const lines: string[] = [];
   for (const f of failing.slice(0, maxFindings)) {
     const check = decidingCheck(f);
