@@ -50,7 +50,9 @@ export async function runNixFile<T>(
       ? `${options.what} timed out after ${(options.timeoutMs / 1000).toFixed(1)} s (the process group was killed)`
       : run.cancelled
         ? `${options.what} was cancelled`
-        : nixErrorText(run.stderr);
+        : run.signal
+          ? `nix was killed by ${run.signal} (out of memory?) during ${options.what}`
+          : nixErrorText(run.stderr);
     return { ...base, error };
   } finally {
     await rm(dir, { recursive: true, force: true });
