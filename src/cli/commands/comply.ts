@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { DEFAULT_TIMEOUT_S, defaultJobs, loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/config.js';
 import { COMPLIANCE_FORMATS, writeComplianceReports, type ComplianceFormat } from '../../compliance/report/index.js';
 import { formatComplianceTerminal } from '../../compliance/report/compliance-terminal.js';
 import { githubComplianceAnnotations } from '../../report/github-reporter.js';
@@ -9,16 +9,15 @@ import { isValidDay } from '../../compliance/waivers.js';
 import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
-import { positiveNumber, wholeNumber } from './test.js';
+import { EVALUATION_FLAGS, evaluationSettings, positiveNumber } from '../evaluation-flags.js';
 
 export const complyCommand: Command = {
   name: 'comply',
   summary: 'score CIS, DISA STIG and NIST 800-53 controls against what each host evaluates to',
   usage: 'nixcheck comply [--flake REF] [--profile P] [--host H]... [--waivers FILE]... [--baseline FILE] [flags]',
   flags: [
-    { name: 'flake', type: 'string', value: 'REF', description: 'Flake to audit. Default: `flake` in nixcheck.yaml.' },
+    ...EVALUATION_FLAGS,
     { name: 'profile', short: 'p', type: 'string', value: 'ID', description: 'cis-l1-server, cis-l2-server, cis-l1-workstation, cis-l2-workstation, stig-nixos, nist-800-53, or your own. Default: every control.' },
-    { name: 'host', type: 'string', multiple: true, value: 'NAME', description: 'Only these hosts (repeatable or comma-separated). Default: all.' },
     { name: 'waivers', type: 'string', multiple: true, value: 'FILE', description: 'Waiver file(s) (YAML): control, hosts glob, justification, expires.' },
     { name: 'baseline', type: 'string', value: 'FILE', description: 'An earlier compliance.json to compare with: newly failing, newly passing, score delta.' },
     { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls.' },
@@ -26,19 +25,14 @@ export const complyCommand: Command = {
     { name: 'fail-under', type: 'string', value: 'SCORE', description: 'Exit 1 when any host scores below SCORE (weighted, percent).' },
     { name: 'fail-on', type: 'string', value: 'SEVERITY', description: 'Exit 1 when a control of this severity or worse fails (low, medium, high, critical).' },
     { name: 'format', type: 'string', multiple: true, value: 'F', description: `Report formats: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}. Default: all.` },
-    { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory. Default: reports/.' },
-    { name: 'hosts-attr', type: 'string', value: 'ATTR', description: 'Attribute set holding the hosts. Default: nixosConfigurations.' },
-    { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Hosts evaluated in parallel.' },
-    { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation. Default: ${DEFAULT_TIMEOUT_S}.` },
     { name: 'today', type: 'string', value: 'YYYY-MM-DD', description: 'The date waivers expire against. Default: today.' },
-    { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again.' },
     { name: 'runtime', type: 'boolean', description: 'Also run the runtime checks inside one NixOS VM per host (needs KVM and nixpkgs); their results merge into the verdicts.' },
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
     const cwd = process.cwd();
-    const flake = (values.flake as string | undefined) ?? config.flake;
+    const { flake, outDir, ...settings } = evaluationSettings(values, config, cwd);
     if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
     const failOn = values['fail-on'] as string | undefined;
     if (values.today !== undefined && !isValidDay(values.today as string)) throw new InputError(`--today expects a date as YYYY-MM-DD, got ${JSON.stringify(values.today)}`);
@@ -47,12 +41,10 @@ export const complyCommand: Command = {
     const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
     const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
-    const outDir = values.out ? resolve(cwd, values.out as string) : config.out;
     const result = await runComply({
+      ...settings,
       flake,
       baseDir: cwd,
-      hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
-      ...(listFlag(values.host) ? { hosts: listFlag(values.host)! } : {}),
       ...(values.profile ? { profile: values.profile as string } : {}),
       controlDirs: paths(values.controls),
       profileDirs: paths(values.profiles),
@@ -62,8 +54,6 @@ export const complyCommand: Command = {
       ...(failOn ? { failOn: failOn as Severity } : {}),
       ...(values.today ? { today: values.today as string } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
-      jobs: wholeNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
-      timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
       cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
       ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),
     });

@@ -4,7 +4,7 @@ import { formatInitReport, initProject } from '../../init/init-project.js';
 import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
-import { positiveNumber } from './test.js';
+import { positiveNumber } from '../evaluation-flags.js';
 
 export const initCommand: Command = {
   name: 'init',

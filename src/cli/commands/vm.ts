@@ -14,7 +14,7 @@ import type { CompiledVmTest, ProgressEvent } from '../../vm/driver/types.js';
 import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTests } from '../../vm/integration/index.js';
 import { vmPreflight, type VmPreflightReport } from '../../vm/preflight.js';
 import { listFlag, type Command, type FlagSpec } from '../command.js';
-import { positiveNumber, wholeNumber } from './test.js';
+import { positiveNumber, wholeNumber } from '../evaluation-flags.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   { name: 'flake', type: 'string', value: 'REF', description: 'Flake whose hosts the VMs boot. Default: `flake` in nixcheck.yaml.' },

@@ -1,5 +1,5 @@
 import type { SourceLocation } from '../../util/errors.js';
-import type { IntegrationStep, VmNode } from '../integration/types.js';
+import type { IntegrationStep, VmTestBase } from '../integration/types.js';
 
 export interface ProbeExpect {
   exitCode?: number;
@@ -28,13 +28,7 @@ export type FaultSpec =
 export type FaultKind = FaultSpec['kind'];
 export const FAULT_KINDS: readonly FaultKind[] = ['diskFull', 'networkPartition', 'oom', 'serviceKill', 'crash', 'clockJump'];
 
-export interface ChaosScenario {
-  suite: string;
-  suiteFile: string;
-  name: string;
-  description?: string;
-  location: SourceLocation;
-  nodes: VmNode[];
+export interface ChaosScenario extends VmTestBase {
   weight: number;
   probes: Probe[];
   /** Seconds to wait for the hypothesis before the fault (default 120). */
@@ -42,6 +36,4 @@ export interface ChaosScenario {
   fault: FaultSpec & { location: SourceLocation };
   recoveryDeadlineS: number;
   rollback: IntegrationStep[];
-  timeoutS?: number;
-  skip?: string;
 }

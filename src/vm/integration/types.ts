@@ -40,7 +40,8 @@ export type IntegrationStep = StepSpec & {
   location: SourceLocation;
 };
 
-export interface IntegrationTest {
+/** What every VM test written in a suite has: where it is, its nodes, its limits. */
+export interface VmTestBase {
   suite: string;
   /** Suite file as displayed (relative to the working directory when inside it). */
   suiteFile: string;
@@ -48,8 +49,11 @@ export interface IntegrationTest {
   description?: string;
   location: SourceLocation;
   nodes: VmNode[];
-  steps: IntegrationStep[];
   timeoutS?: number;
-  retries?: number;
   skip?: string;
+}
+
+export interface IntegrationTest extends VmTestBase {
+  steps: IntegrationStep[];
+  retries?: number;
 }

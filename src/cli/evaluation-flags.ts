@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import { DEFAULT_TIMEOUT_S, defaultJobs, type LoadedConfig } from '../config/config.js';
+import { InputError } from '../util/errors.js';
+import { listFlag, type FlagSpec } from './command.js';
+
+/** The flags every command that evaluates hosts shares. */
+export const EVALUATION_FLAGS: FlagSpec[] = [
+  { name: 'flake', type: 'string', value: 'REF', description: 'The flake (a directory or flake reference). Default: `flake` in nixcheck.yaml.' },
+  { name: 'host', type: 'string', multiple: true, value: 'NAME', description: 'Only these hosts or targets (repeatable or comma-separated).' },
+  { name: 'hosts-attr', type: 'string', value: 'ATTR', description: 'Attribute set holding the hosts. Default: nixosConfigurations.' },
+  { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Targets evaluated in parallel. Default: cores, bounded by free memory at 1.5 GiB each.' },
+  { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation; the process group is killed after it. Default: ${DEFAULT_TIMEOUT_S}.` },
+  { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory. Default: reports/.' },
+  { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
+];
+
+export interface EvaluationSettings {
+  flake?: string;
+  hosts?: string[];
+  hostsAttr: string;
+  jobs: number;
+  timeoutMs: number;
+  outDir: string;
+}
+
+/** Flags win over nixcheck.yaml; flag paths are relative to the working directory. */
+export function evaluationSettings(values: Record<string, unknown>, config: LoadedConfig, cwd = process.cwd()): EvaluationSettings {
+  const flake = (values.flake as string | undefined) ?? config.flake;
+  const hosts = listFlag(values.host);
+  return {
+    ...(flake ? { flake } : {}),
+    ...(hosts ? { hosts } : {}),
+    hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
+    jobs: wholeNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
+    timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+    outDir: values.out ? resolve(cwd, values.out as string) : config.out,
+  };
+}
+
+export function positiveNumber(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} expects a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Counts (--jobs, --retries): whole numbers from `min` up. */
+export function wholeNumber(value: unknown, flag: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InputError(`${flag} expects a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
