@@ -175,11 +175,10 @@ let
   # (a bad `with:`) concerns only its own items, so variants are forced per item.
   targetsReady = trace "nixcheck:target" (isAttrs base);
 
-  results = foldl'
-    (acc: item:
-      let result = trace "nixcheck:begin:${item.id}" (evaluateItem item); in
-      deepSeq result (acc // { ${item.id} = result; }))
-    { }
-    request.items;
+  # Items are forced one after another, in request order, so the last marker on stderr
+  # names the item being evaluated; the attribute set then reuses the forced values.
+  evaluated = map (item: { name = item.id; value = trace "nixcheck:begin:${item.id}" (evaluateItem item); }) request.items;
+  inOrder = foldl' (done: entry: deepSeq entry.value done) true evaluated;
+  results = builtins.seq inOrder (builtins.listToAttrs evaluated);
 in
 builtins.seq targetsReady { inherit results; }
