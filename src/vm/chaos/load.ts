@@ -3,7 +3,7 @@ import { InputError, type SourceLocation } from '../../util/errors.js';
 import { globFiles } from '../../util/glob.js';
 import { validatorFor } from '../../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../../util/yaml-source.js';
-import { buildNodes, buildStep, type RawNode } from '../integration/load.js';
+import { buildStep, buildTestBase, type RawNode } from '../integration/load.js';
 import { FAULT_KINDS, type ChaosScenario, type FaultSpec, type Probe, type ProbeSpec } from './types.js';
 
 type Problem = { location: SourceLocation; message: string };
@@ -62,10 +62,8 @@ export function buildChaosSuite(source: YamlSource<RawChaosSuite>): ChaosScenari
   const names = new Set<string>();
   const scenarios = data.scenarios.map((raw, s): ChaosScenario => {
     const at = (...p: (string | number)[]) => locate(['scenarios', s, ...p]);
-    if (names.has(raw.name)) problems.push({ location: at('name'), message: `two scenarios are named "${raw.name}"` });
-    names.add(raw.name);
-    const nodes = buildNodes(raw.nodes, (...p) => at('nodes', ...p), problems);
-    const nodeNames = new Set(nodes.map((n) => n.name));
+    const base = buildTestBase(raw, { name: suite, file: shown }, at, names, 'scenarios', problems);
+    const nodeNames = new Set(base.nodes.map((n) => n.name));
     const checkNode = (node: string | undefined, where: (string | number)[], what = 'node') => {
       if (node !== undefined && !nodeNames.has(node)) {
         problems.push({ location: at(...where), message: `unknown ${what} "${node}" (nodes: ${[...nodeNames].join(', ')})` });
@@ -93,20 +91,13 @@ export function buildChaosSuite(source: YamlSource<RawChaosSuite>): ChaosScenari
       buildStep(r, FIRST_ROLLBACK_INDEX + i, locate, ['scenarios', s, 'rollback', i], nodeNames, problems),
     );
     return {
-      suite,
-      suiteFile: shown,
-      name: raw.name,
-      ...(raw.description ? { description: raw.description } : {}),
-      location: at('name'),
-      nodes,
+      ...base,
       weight: raw.weight ?? 1,
       probes,
       settleS: raw.steadyState.settle ?? 120,
       fault,
       recoveryDeadlineS: raw.recoveryDeadline,
       rollback,
-      ...(raw.timeout !== undefined ? { timeoutS: raw.timeout } : {}),
-      ...(raw.skip ? { skip: raw.skip } : {}),
     };
   });
   if (problems.length > 0) throw new InputError(`chaos suite ${shown} has errors`, problems);

@@ -9,7 +9,7 @@ import { validatorFor } from '../../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../../util/yaml-source.js';
 import type { WithDefinition } from '../driver/nix.js';
 import { checkNodeName } from '../driver/python.js';
-import { STEP_KINDS, type IntegrationStep, type IntegrationTest, type StepSpec, type VmNode } from './types.js';
+import { STEP_KINDS, type IntegrationStep, type IntegrationTest, type StepSpec, type VmNode, type VmTestBase } from './types.js';
 
 type Problem = { location: SourceLocation; message: string };
 type Locate = (path: readonly (string | number)[]) => SourceLocation;
@@ -59,26 +59,39 @@ export function buildIntegrationSuite(source: YamlSource<RawSuite>): Integration
   const names = new Set<string>();
   const tests = data.tests.map((raw, t): IntegrationTest => {
     const at = (...p: (string | number)[]) => locate(['tests', t, ...p]);
-    if (names.has(raw.name)) problems.push({ location: at('name'), message: `two tests are named "${raw.name}"` });
-    names.add(raw.name);
-    const nodes = buildNodes(raw.nodes, (...p) => at('nodes', ...p), problems);
-    const nodeNames = new Set(nodes.map((n) => n.name));
+    const base = buildTestBase(raw, { name: suiteName, file: shown }, at, names, 'tests', problems);
+    const nodeNames = new Set(base.nodes.map((n) => n.name));
     const steps = raw.steps.map((rawStep, i) => buildStep(rawStep, i + 1, locate, ['tests', t, 'steps', i], nodeNames, problems));
-    return {
-      suite: suiteName,
-      suiteFile: shown,
-      name: raw.name,
-      ...(raw.description ? { description: raw.description } : {}),
-      location: at('name'),
-      nodes,
-      steps,
-      ...(raw.timeout !== undefined ? { timeoutS: raw.timeout } : {}),
-      ...(raw.retries !== undefined ? { retries: raw.retries } : {}),
-      ...(raw.skip ? { skip: raw.skip } : {}),
-    };
+    return { ...base, steps, ...(raw.retries !== undefined ? { retries: raw.retries } : {}) };
   });
   if (problems.length > 0) throw new InputError(`integration suite ${shown} has errors`, problems);
   return tests;
+}
+
+/**
+ * The part every VM test of a suite shares: its name (unique in the file), location,
+ * nodes, timeout and skip reason. `at` locates keys of this test in the YAML.
+ */
+export function buildTestBase(
+  raw: { name: string; description?: string; nodes: Record<string, RawNode>; timeout?: number; skip?: string },
+  suite: { name: string; file: string },
+  at: (...p: (string | number)[]) => SourceLocation,
+  names: Set<string>,
+  what: string,
+  problems: Problem[],
+): VmTestBase {
+  if (names.has(raw.name)) problems.push({ location: at('name'), message: `two ${what} are named "${raw.name}"` });
+  names.add(raw.name);
+  return {
+    suite: suite.name,
+    suiteFile: suite.file,
+    name: raw.name,
+    ...(raw.description ? { description: raw.description } : {}),
+    location: at('name'),
+    nodes: buildNodes(raw.nodes, (...p) => at('nodes', ...p), problems),
+    ...(raw.timeout !== undefined ? { timeoutS: raw.timeout } : {}),
+    ...(raw.skip ? { skip: raw.skip } : {}),
+  };
 }
 
 /** Nodes of a test or scenario: names checked, `with:` expanded into definitions. */
