@@ -3,6 +3,7 @@
  * through the same batched engine as suites (one evaluation per host), then a verdict
  * per control and host with the evidence behind it.
  */
+import { formatValue } from '../util/format-value.js';
 import { resolveEvidence } from '../evidence/evidence.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { match, type Observed } from '../match/matchers.js';
@@ -171,7 +172,7 @@ function firstProblem(results: readonly CheckResult[]): string {
   const bad = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'error');
   if (!bad) return '';
   if (bad.status === 'error') return `${bad.path}: ${bad.error?.split('\n')[0] ?? 'evaluation failed'}`;
-  const shown = bad.exists || bad.valueSource === 'documented-default' ? JSON.stringify(bad.value) : 'not set';
+  const shown = bad.exists || bad.valueSource === 'documented-default' ? formatValue(bad.value, 120) : 'not set';
   return `${bad.path} is ${shown}${bad.valueSource === 'documented-default' ? ` (${bad.note ?? 'documented default'})` : ''}: ${bad.reason ?? 'check failed'}`;
 }
 

@@ -15,7 +15,8 @@ import type { ControlResult } from '../compliance/evaluate-controls.js';
 import { decidingCheck, describeValueSource, findingLocation } from '../compliance/report/finding-location.js';
 import { renderComplianceMarkdown } from '../compliance/report/compliance-markdown.js';
 import { mostSevereFirst, type Severity } from '../compliance/types.js';
-import { formatValue, type Reporter } from './reporter.js';
+import { formatValue } from '../util/format-value.js';
+import type { Reporter } from './reporter.js';
 
 /** Annotations GitHub keeps per step and level. */
 export const GITHUB_ANNOTATIONS_PER_STEP = 10;

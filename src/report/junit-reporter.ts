@@ -3,7 +3,8 @@ import junit from 'junit-report-builder';
 import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { formatValue, type Reporter } from './reporter.js';
+import { formatValue } from '../util/format-value.js';
+import type { Reporter } from './reporter.js';
 
 /**
  * reports/junit.xml: a <testsuite> per suite and target, a <testcase> per assertion.

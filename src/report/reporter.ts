@@ -11,9 +11,3 @@ export interface Reporter {
   /** Write files under `outDir`; return the paths written. */
   finish?(result: RunResult, outDir: string): Promise<string[]>;
 }
-
-export function formatValue(value: unknown, max = 200): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return 'nothing';
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}

@@ -1,7 +1,8 @@
 import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
 import type { RunEvent } from '../run/events.js';
-import { formatValue, type Reporter } from './reporter.js';
+import { formatValue } from '../util/format-value.js';
+import type { Reporter } from './reporter.js';
 
 export interface TerminalOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean };

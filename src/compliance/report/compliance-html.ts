@@ -1,3 +1,4 @@
+import { formatValue } from '../../util/format-value.js';
 import { mostSevereFirst } from '../types.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -34,7 +35,7 @@ export function renderComplianceHtml(r: ComplianceResult): string {
       ].join(', '),
       message: x.message ?? '',
       path: check?.path ?? '',
-      value: check && (check.exists || check.valueSource === 'documented-default') ? JSON.stringify(check.value) : '(unset)',
+      value: check && (check.exists || check.valueSource === 'documented-default') ? formatValue(check.value, 300) : '(unset)',
       source: check ? describeValueSource(check) : '',
       where: where ? `${where.file}${where.line ? `:${where.line}` : ''}` : '',
       remediation: c.remediation,
