@@ -50,7 +50,7 @@ export function terminalReporter(options: TerminalOptions = {}): Reporter {
       ];
       const cached = result.evaluations.filter((e) => e.cached).length;
       out.write(
-        `\n${bold('nixcheck')} ${parts.join(', ')} ${dim(`(${s.total} checks, ${result.evaluations.length} targets${cached ? `, ${cached} from cache` : ''}, ${(result.durationMs / 1000).toFixed(2)} s)`)}\n`,
+        `\n${bold('nixcheck')} ${parts.join(', ')} ${dim(`(${s.total} checks, ${result.evaluations.length} target${result.evaluations.length === 1 ? '' : 's'}${cached ? `, ${cached} from cache` : ''}, ${(result.durationMs / 1000).toFixed(2)} s)`)}\n`,
       );
       return [];
     },
