@@ -70,7 +70,7 @@ export function builtinControlsDir(): string {
 }
 
 /** Every *.yaml / *.yml under `dir` (recursively), sorted; a file path is returned as is. */
-export async function listYamlFiles(dir: string, what: string): Promise<string[]> {
+async function listYamlFiles(dir: string, what: string): Promise<string[]> {
   let info;
   try {
     info = await stat(dir);
@@ -90,14 +90,24 @@ export async function listYamlFiles(dir: string, what: string): Promise<string[]
   return out;
 }
 
-export async function loadCatalogue(options: LoadCatalogueOptions = {}): Promise<Catalogue> {
+/** The YAML files of a built-in directory (unless `builtin` is false) and of the user's directories. */
+export async function yamlSources(
+  builtinDir: string,
+  options: { dirs?: readonly string[]; builtin?: boolean },
+  what: string,
+): Promise<{ file: string; builtin: boolean }[]> {
   const sources: { file: string; builtin: boolean }[] = [];
   if (options.builtin !== false) {
-    for (const file of await listYamlFiles(builtinControlsDir(), 'controls')) sources.push({ file, builtin: true });
+    for (const file of await listYamlFiles(builtinDir, what)) sources.push({ file, builtin: true });
   }
   for (const dir of options.dirs ?? []) {
-    for (const file of await listYamlFiles(dir, 'controls')) sources.push({ file, builtin: false });
+    for (const file of await listYamlFiles(dir, what)) sources.push({ file, builtin: false });
   }
+  return sources;
+}
+
+export async function loadCatalogue(options: LoadCatalogueOptions = {}): Promise<Catalogue> {
+  const sources = await yamlSources(builtinControlsDir(), options, 'controls');
   const validate = validatorFor('control');
   const controls: Control[] = [];
   const problems: Problem[] = [];

@@ -5,7 +5,7 @@ import { InputError, formatLocation, type SourceLocation } from '../util/errors.
 import { packagePath } from '../util/package-root.js';
 import { validatorFor } from '../util/schemas.js';
 import { loadYaml } from '../util/yaml-source.js';
-import { listYamlFiles, type Catalogue } from './catalogue.js';
+import { yamlSources, type Catalogue } from './catalogue.js';
 import type { CisLevel, CisProfile, Control, Framework, Profile, ProfileSelect } from './types.js';
 
 export interface ProfileSet {
@@ -35,13 +35,7 @@ export function builtinProfilesDir(): string {
 }
 
 export async function loadProfiles(options: LoadProfilesOptions = {}): Promise<ProfileSet> {
-  const sources: { file: string; builtin: boolean }[] = [];
-  if (options.builtin !== false) {
-    for (const file of await listYamlFiles(builtinProfilesDir(), 'profiles')) sources.push({ file, builtin: true });
-  }
-  for (const dir of options.dirs ?? []) {
-    for (const file of await listYamlFiles(dir, 'profiles')) sources.push({ file, builtin: false });
-  }
+  const sources = await yamlSources(builtinProfilesDir(), options, 'profiles');
   const validate = validatorFor('profile');
   const profiles: Profile[] = [];
   const byId = new Map<string, Profile>();
