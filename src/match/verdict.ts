@@ -13,7 +13,7 @@ export function isSysctlPath(path: readonly string[]): boolean {
   return path[0] === 'boot' && path[1] === 'kernel' && path[2] === 'sysctl';
 }
 
-export function observe(outcome: ItemOutcome): Observed {
+function observe(outcome: ItemOutcome): Observed {
   return outcome.status === 'value'
     ? { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type }
     : { kind: 'error', error: outcome.error };

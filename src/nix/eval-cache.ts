@@ -43,7 +43,7 @@ export async function nixFingerprint(binary: string): Promise<string> {
   return `missing:${binary}`;
 }
 
-export async function targetKey(parts: { engine: string; nix: string; base: BaseTarget; sources: string }): Promise<string> {
+export function targetKey(parts: { engine: string; nix: string; base: BaseTarget; sources: string }): string {
   return sha256(JSON.stringify({ ...parts, nixPath: process.env.NIX_PATH ?? '' }));
 }
 

@@ -5,7 +5,7 @@
  * together on timeout), with a per-test and a global deadline, retries, and a memory
  * budget bounding how many VM tests run at once.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, freemem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
@@ -283,9 +283,5 @@ async function runDriver(
   }
 }
 
-/** Read a saved driver log back (for re-reporting without re-running). */
-export async function readDriverLog(file: string): Promise<ParsedDriverLog> {
-  return parseDriverLog(await readFile(file, 'utf8'));
-}
 
 export type { CompiledVmTest, FlakeCheckTest };
