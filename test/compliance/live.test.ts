@@ -19,13 +19,17 @@ const unavailable = sshdUnavailable();
 if (unavailable) console.warn(`SKIPPED the live-target tests: ${unavailable}`);
 
 const PATH = `${process.env.PATH}:/usr/sbin:/sbin`;
-const installed = (tool: string) => {
-  try {
-    execFileSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore', env: { ...process.env, PATH } });
-    return true;
-  } catch {
-    return false;
+const found = new Map<string, boolean>();
+const installed = (tool: string): boolean => {
+  if (!found.has(tool)) {
+    try {
+      execFileSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore', env: { ...process.env, PATH } });
+      found.set(tool, true);
+    } catch {
+      found.set(tool, false);
+    }
   }
+  return found.get(tool)!;
 };
 const comply = (...args: string[]) => execa('npx', ['tsx', 'src/cli/bin.ts', 'comply', ...args], { cwd: REPO, reject: false, env: { PATH } });
 const readResult = (out: string): ComplianceResult => JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8'));
@@ -60,6 +64,7 @@ describe.skipIf(unavailable !== undefined)('comply --target against this machine
     for (const x of overSsh) expect(runtimeOf(x), x.controlId).toEqual(runtimeOf(local.find((y) => y.controlId === x.controlId)!));
     expect(overSsh.map((x) => x.status)).toEqual(local.map((x) => x.status));
 
+    let sshdConfig: string | undefined;
     for (const x of local) {
       const control = catalogue.byId.get(x.controlId)!;
       control.runtime.forEach((check, k) => {
@@ -79,7 +84,8 @@ describe.skipIf(unavailable !== undefined)('comply --target against this machine
         // sshd -T answers are what sshd -T says here.
         const key = /^sshd -T \| awk '\$1 == "(\w+)" \{ print \$2 \}'$/.exec(check.command)?.[1];
         if (key) {
-          const line = execFileSync('sshd', ['-T'], { encoding: 'utf8', env: { ...process.env, PATH } }).split('\n').find((l) => l.split(' ')[0] === key);
+          sshdConfig ??= execFileSync('sshd', ['-T'], { encoding: 'utf8', env: { ...process.env, PATH } });
+          const line = sshdConfig.split('\n').find((l) => l.split(' ')[0] === key);
           expect(got, x.controlId).toMatchObject({ exitCode: 0, stdout: line?.split(' ')[1] ?? '' });
         }
       });
