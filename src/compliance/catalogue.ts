@@ -11,6 +11,8 @@ import { packagePath } from '../util/package-root.js';
 import { validatorFor } from '../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../util/yaml-source.js';
 import { AttrPathError, parseAttrPath } from '../suite/attr-path.js';
+import { isPipeline, systemChange } from '../shell/command-shape.js';
+import { NOT_RUNNABLE_EXIT_CODES, TIMEOUT_EXIT_CODES } from '../shell/check-command.js';
 import {
   DEFAULT_IMPACT,
   type Check,
@@ -18,6 +20,7 @@ import {
   type ControlMode,
   type ControlRefs,
   type Matchers,
+  type PathCheck,
   type RuntimeCheck,
   type Severity,
 } from './types.js';
@@ -49,6 +52,15 @@ interface RawCheck {
   [matcher: string]: unknown;
 }
 
+interface RawRuntimeCheck {
+  command: string;
+  expect: Matchers;
+  exitCodes?: number[];
+  printsValueOf?: string;
+  unsafe?: boolean;
+  description?: string;
+}
+
 interface RawControl {
   id: string;
   title: string;
@@ -61,7 +73,7 @@ interface RawControl {
   tags?: string[];
   appliesWhen?: RawCheck[];
   checks?: RawCheck[];
-  runtime?: { command: string; expect: Matchers; description?: string }[];
+  runtime?: RawRuntimeCheck[];
   mode?: ControlMode;
 }
 
@@ -141,16 +153,7 @@ export function getControl(catalogue: Catalogue, id: string): Control {
 function toControl(raw: RawControl, src: YamlSource<unknown>, at: YamlPath, builtin: boolean, problems: Problem[]): Control {
   const checks = (raw.checks ?? []).map((c, i) => toCheck(c, src, [...at, 'checks', i], problems));
   const appliesWhen = (raw.appliesWhen ?? []).map((c, i) => toCheck(c, src, [...at, 'appliesWhen', i], problems));
-  const runtime: RuntimeCheck[] = (raw.runtime ?? []).map((r, i) => {
-    const where: YamlPath = [...at, 'runtime', i];
-    checkRegexes(r.expect, src, [...where, 'expect'], problems);
-    return {
-      command: r.command,
-      expect: r.expect,
-      ...(r.description !== undefined ? { description: r.description } : {}),
-      location: src.locate(where),
-    };
-  });
+  const runtime = (raw.runtime ?? []).map((r, i) => toRuntimeCheck(r, pathChecks(checks), src, [...at, 'runtime', i], problems));
   const mode: ControlMode =
     raw.mode ?? (checks.length > 0 ? (runtime.length > 0 ? 'static-runtime' : 'static') : 'runtime');
   return {
@@ -172,6 +175,52 @@ function toControl(raw: RawControl, src: YamlSource<unknown>, at: YamlPath, buil
   };
 }
 
+function toRuntimeCheck(raw: RawRuntimeCheck, checks: readonly PathCheck[], src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): RuntimeCheck {
+  checkRegexes(raw.expect, src, [...at, 'expect'], problems);
+  const exitCodes = raw.exitCodes ?? [0];
+  const notAnswers = exitCodes.filter((code) => NOT_RUNNABLE_EXIT_CODES.includes(code) || TIMEOUT_EXIT_CODES.includes(code));
+  if (notAnswers.length) {
+    problems.push({ location: src.locate([...at, 'exitCodes']), message: `exit code ${notAnswers.join(', ')} is never an answer: 126 and 127 mean a command could not be found or run, 124 and 137 a timeout` });
+  }
+  if (raw.exitCodes && isPipeline(raw.command)) {
+    problems.push({
+      location: src.locate([...at, 'exitCodes']),
+      message: 'exitCodes on a pipeline: with pipefail any stage could have exited with that code; make the pipeline exit 0 for every answer (awk instead of grep -c, say)',
+    });
+  }
+  const change = raw.unsafe ? null : systemChange(raw.command);
+  if (change) {
+    problems.push({ location: src.locate([...at, 'command']), message: `this command changes the system (it ${change}): rewrite it to only read, or mark the check \`unsafe: true\` so it runs only in throwaway VMs` });
+  }
+  let printsValueOf: RuntimeCheck['printsValueOf'];
+  if (raw.printsValueOf !== undefined) {
+    const attrPath = parseOrReport(raw.printsValueOf, src, [...at, 'printsValueOf'], problems);
+    if (attrPath && !checks.some((c) => JSON.stringify(c.attrPath) === JSON.stringify(attrPath))) {
+      problems.push({ location: src.locate([...at, 'printsValueOf']), message: `printsValueOf "${raw.printsValueOf}" is not the path of one of this control's checks (${checks.map((c) => c.path).join(', ') || 'it has none'})` });
+    }
+    if (attrPath) printsValueOf = { path: raw.printsValueOf, attrPath };
+  }
+  return {
+    command: raw.command,
+    expect: raw.expect,
+    exitCodes,
+    ...(printsValueOf ? { printsValueOf } : {}),
+    unsafe: raw.unsafe === true,
+    ...(raw.description !== undefined ? { description: raw.description } : {}),
+    location: src.locate(at),
+  };
+}
+
+function parseOrReport(path: string, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): string[] | undefined {
+  try {
+    return parseAttrPath(path);
+  } catch (err) {
+    if (!(err instanceof AttrPathError)) throw err;
+    problems.push({ location: src.locate(at), message: `bad path: ${err.message}` });
+    return undefined;
+  }
+}
+
 const NON_MATCHER_KEYS = new Set(['path', 'whenAbsent', 'whenAbsentNote']);
 
 function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): Check {
@@ -179,13 +228,7 @@ function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems
   if (raw.anyOf) return { kind: 'anyOf', anyOf: raw.anyOf.map((c, i) => toCheck(c, src, [...at, 'anyOf', i], problems)), location };
   if (raw.allOf) return { kind: 'allOf', allOf: raw.allOf.map((c, i) => toCheck(c, src, [...at, 'allOf', i], problems)), location };
   const path = raw.path!;
-  let attrPath: string[] = [];
-  try {
-    attrPath = parseAttrPath(path);
-  } catch (err) {
-    if (!(err instanceof AttrPathError)) throw err;
-    problems.push({ location: src.locate([...at, 'path']), message: `bad path: ${err.message}` });
-  }
+  const attrPath = parseOrReport(path, src, [...at, 'path'], problems) ?? [];
   const matchers: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!NON_MATCHER_KEYS.has(k)) matchers[k] = v;
   if (Object.keys(matchers).length === 0) {

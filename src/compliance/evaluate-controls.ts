@@ -16,6 +16,7 @@ import type { RunEvents } from '../run/events.js';
 import type { ResolvedTarget } from '../target/resolve-target.js';
 import type { SourceLocation } from '../util/errors.js';
 import { pathChecks } from './catalogue.js';
+import type { Drift, RuntimeCheckResult } from './runtime-verdicts.js';
 import type { Check, Control, ControlStatus, ControlVerdict, PathCheck } from './types.js';
 
 /** Where the value a check judged came from. */
@@ -48,8 +49,12 @@ export interface ControlResult extends ControlVerdict {
   title: string;
   applicability: CheckResult[];
   checks: CheckResult[];
-  /** Results of the control's runtime checks inside a VM, when they ran. */
-  runtime?: { command: string; status: 'pass' | 'fail' | 'error'; exitCode: number | null; stdout: string; reason?: string }[];
+  /** Results of the control's runtime checks (in a VM, or on the live target), when they ran. */
+  runtime?: RuntimeCheckResult[];
+  /** The live target the runtime checks ran on (`ssh://...`, `local`). */
+  target?: string;
+  /** Values the running system has that differ from what the flake evaluates to. */
+  drift?: Drift[];
 }
 
 export interface EvaluateControlsOptions {

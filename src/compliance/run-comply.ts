@@ -1,7 +1,8 @@
 /**
  * `nixcheck comply`: load and validate (catalogue, profiles, waivers, baseline) -> plan
- * (controls x hosts) -> evaluate (one batched evaluation per host) -> verdicts (waivers
- * applied) -> scores and gates -> the one compliance result every report reads.
+ * (controls x hosts) -> evaluate (one batched evaluation per host) -> runtime checks (in
+ * VMs, or on live targets) -> verdicts (waivers applied) -> scores and gates -> the one
+ * compliance result every report reads.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -19,13 +20,16 @@ import { displayPath } from '../util/yaml-source.js';
 import { loadCatalogue } from './catalogue.js';
 import { evaluateControls, type ControlResult } from './evaluate-controls.js';
 import { runRuntimeChecks, type RuntimeOptions } from './runtime.js';
+import { runLiveChecks, type LiveOptions, type LiveTargetInfo } from './live.js';
+import { pairTargets, type LiveTarget } from '../live/target.js';
 import { getProfile, loadProfiles, resolveProfile } from './profiles.js';
-import { combineGates, compareBaseline, failOn, failUnder, scoreReport, type BaselineDiff, type GateResult, type HostScores } from './score.js';
+import { combineGates, compareBaseline, failOn, failOnFindings, failUnder, scoreReport, type BaselineDiff, type GateResult, type HostScores } from './score.js';
 import type { Control, ControlVerdict, Severity, Waiver } from './types.js';
 import { expiredWaivers, loadWaiverFiles, toDay, waiveVerdict } from './waivers.js';
 
 export interface ComplyOptions {
-  flake: string;
+  /** Needed unless only live targets without a flake host are checked. */
+  flake?: string;
   baseDir: string;
   hostsAttr: string;
   hosts?: string[];
@@ -41,6 +45,8 @@ export interface ComplyOptions {
   upstream?: string[];
   /** Also run the controls' runtime checks in one NixOS VM per host. */
   runtime?: Omit<RuntimeOptions, 'flakeRef'>;
+  /** Run the runtime checks on live targets (not with `runtime`). */
+  live?: Omit<LiveOptions, 'jobs' | 'targets'> & { targets: LiveTarget[] };
   jobs: number;
   timeoutMs: number;
   cacheDir: string | null;
@@ -56,12 +62,14 @@ export interface ComplianceResult {
   schemaVersion: 1;
   tool: { name: 'nixcheck'; version: string };
   nix: { version: string | null };
-  flake: string;
+  /** null: no flake was evaluated (live targets only). */
+  flake: string | null;
   generatedAt: string;
   today: string;
   durationMs: number;
   profile: { id: string; title: string } | null;
-  hosts: { name: string; entryFile?: string }[];
+  /** Flake hosts and live targets; `live` says where a host's runtime checks ran. */
+  hosts: { name: string; entryFile?: string; live?: LiveTargetInfo }[];
   controls: ControlInfo[];
   results: ControlResult[];
   /** Per host: overall, per framework, per profile, per CIS level, per NIST family. */
@@ -82,49 +90,67 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const waivers = await loadWaiverFiles(options.waiverFiles ?? [], catalogue);
   const baseline = options.baselineFile ? await loadBaseline(options.baselineFile) : undefined;
 
-  const flake = resolveFlake(options.flake, options.baseDir);
-  const evaluator = new Evaluator({ timeoutMs: options.timeoutMs, cacheDir: options.cacheDir });
-  const allHosts = await listHosts(flake, options.hostsAttr, evaluator);
-  const unknownHosts = (options.hosts ?? []).filter((h) => !allHosts.includes(h));
-  if (unknownHosts.length) throw new InputError(`no host ${unknownHosts.join(', ')} in ${options.hostsAttr}; hosts: ${allHosts.join(', ')}`);
-  const hostNames = options.hosts ?? allHosts;
-  const hosts = hostNames.map((host) => ({ host, target: resolveTarget({ host }, { flake, hostsAttr: options.hostsAttr }) }));
-  const roots = flake.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
-  const locator = new SourceLocator(roots, (options.upstream ?? []).map((g) => resolve(options.baseDir, g)));
-
-  const { results, stats, nixVersion, entryFiles } = await evaluateControls(controls, hosts, {
-    evaluator,
-    jobs: options.jobs,
-    events: options.events ?? new RunEvents(),
-    locator,
-  });
-  const merged = options.runtime ? await runRuntimeChecks(controls, results, hostNames, { ...options.runtime, flakeRef: flake.ref }) : results;
+  const targets = options.live ? pairTargets(options.live.targets, options.hosts) : [];
+  // With live targets, only the hosts they name (and --host) are evaluated; otherwise every host.
+  const wanted = options.live ? [...new Set([...(options.hosts ?? []), ...targets.flatMap((t) => (t.host ? [t.host] : []))])] : options.hosts;
+  const evaluation = wanted?.length === 0 ? undefined : await evaluateFlake(controls, wanted, options);
+  const statics = evaluation?.results ?? [];
+  const live = options.live ? await runLiveChecks(controls, statics, { ...options.live, targets, jobs: options.jobs }) : undefined;
+  const merged = live?.results ?? (options.runtime && evaluation ? await runRuntimeChecks(controls, statics, evaluation.hosts, { ...options.runtime, flakeRef: evaluation.flakeRef }) : statics);
   const waived = merged.map((r) => ({ ...r, ...waiveVerdict(r, waivers, today) }));
+  const hostNames = [...(evaluation?.hosts ?? []), ...targets.filter((t) => !t.host).map((t) => t.label)];
   const profileControls = Object.fromEntries(
     [...profiles.byId.keys()].map((id) => [id, resolveProfile(id, profiles, catalogue).map((c) => c.id)]),
   );
+  // Without a gate, any finding fails the run; with one, only the gates decide.
   const gates: GateResult[] = [];
   if (options.failUnder !== undefined) gates.push(failUnder(waived, options.failUnder));
   if (options.failOn) gates.push(failOn(waived, options.failOn));
+  if (gates.length === 0) gates.push(failOnFindings(waived));
 
   return {
     schemaVersion: 1,
     tool: { name: 'nixcheck', version: VERSION },
-    nix: { version: nixVersion },
-    flake: flake.ref,
+    nix: { version: evaluation?.nixVersion ?? null },
+    flake: evaluation?.flakeRef ?? null,
     generatedAt: new Date().toISOString(),
     today,
     durationMs: performance.now() - started,
     profile: profile ? { id: profile.id, title: profile.title } : null,
-    hosts: hostNames.map((name) => ({ name, ...(entryFiles[name] ? { entryFile: entryFiles[name] } : {}) })),
+    hosts: hostNames.map((name) => {
+      const entryFile = evaluation?.entryFiles[name];
+      const info = live?.targets.get(name);
+      return { name, ...(entryFile ? { entryFile } : {}), ...(info ? { live: info } : {}) };
+    }),
     controls: controls.map(controlInfo),
     results: waived,
     scores: scoreReport(waived, profileControls),
     expiredWaivers: expiredWaivers(waivers, today),
     ...(baseline ? { baseline: compareBaseline(baseline, waived) } : {}),
     gate: combineGates(...gates),
-    evaluations: stats,
+    evaluations: evaluation?.stats ?? [],
   };
+}
+
+/** The static verdicts of the flake's hosts (`hosts`, or all of them). */
+async function evaluateFlake(controls: readonly Control[], hosts: readonly string[] | undefined, options: ComplyOptions) {
+  if (!options.flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
+  const flake = resolveFlake(options.flake, options.baseDir);
+  const evaluator = new Evaluator({ timeoutMs: options.timeoutMs, cacheDir: options.cacheDir });
+  const allHosts = await listHosts(flake, options.hostsAttr, evaluator);
+  const unknownHosts = (hosts ?? []).filter((h) => !allHosts.includes(h));
+  if (unknownHosts.length) throw new InputError(`no host ${unknownHosts.join(', ')} in ${options.hostsAttr}; hosts: ${allHosts.join(', ')}`);
+  const hostNames = hosts ? [...hosts] : allHosts;
+  const targets = hostNames.map((host) => ({ host, target: resolveTarget({ host }, { flake, hostsAttr: options.hostsAttr }) }));
+  const roots = flake.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
+  const locator = new SourceLocator(roots, (options.upstream ?? []).map((g) => resolve(options.baseDir, g)));
+  const evaluated = await evaluateControls(controls, targets, {
+    evaluator,
+    jobs: options.jobs,
+    events: options.events ?? new RunEvents(),
+    locator,
+  });
+  return { ...evaluated, hosts: hostNames, flakeRef: flake.ref };
 }
 
 function controlInfo(c: Control): ControlInfo {

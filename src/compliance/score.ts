@@ -1,14 +1,14 @@
 /**
  * Compliance scores, baseline comparison and gates: pure functions over verdicts.
  *
- *   weighted = sum(impact of pass) / sum(impact of pass + fail + error) * 100
- *   ratio    = count(pass) / count(pass + fail + error) * 100
+ *   weighted = sum(impact of pass) / sum(impact of pass + fail + error + drift) * 100
+ *   ratio    = count(pass) / count(pass + fail + error + drift) * 100
  *
- * waived, not-applicable and manual verdicts are left out of both; error counts as not
- * passed. With nothing scorable (no pass, fail or error) both are null. Impacts are summed
- * in thousandths, so scores are exact fractions (no floating-point drift).
+ * waived, not-applicable and manual verdicts are left out of both; error and drift count as
+ * not passed. With nothing scorable both are null. Impacts are summed in thousandths, so
+ * scores are exact fractions (no floating-point drift).
  */
-import { CONTROL_STATUSES, FRAMEWORKS, SEVERITIES, type ControlStatus, type ControlVerdict, type Framework, type Severity } from './types.js';
+import { CONTROL_STATUSES, FRAMEWORKS, isFinding, SEVERITIES, type ControlStatus, type ControlVerdict, type Framework, type Severity } from './types.js';
 import { nistFamily } from './profiles.js';
 
 export type StatusCounts = Record<ControlStatus, number> & { total: number };
@@ -21,7 +21,7 @@ export interface Score {
   ratio: number | null;
   /** sum of impacts of passed controls. */
   passedImpact: number;
-  /** sum of impacts of pass + fail + error. */
+  /** sum of impacts of pass + fail + error + drift. */
   scoredImpact: number;
 }
 
@@ -42,11 +42,11 @@ export function score(verdicts: readonly ControlVerdict[]): Score {
   let passed = 0;
   let scored = 0;
   for (const v of verdicts) {
-    if (v.status !== 'pass' && v.status !== 'fail' && v.status !== 'error') continue;
+    if (v.status !== 'pass' && !isFinding(v.status)) continue;
     scored += milli(v.impact);
     if (v.status === 'pass') passed += milli(v.impact);
   }
-  const n = counts.pass + counts.fail + counts.error;
+  const n = counts.pass + counts.fail + counts.error + counts.drift;
   return {
     counts,
     weighted: n === 0 ? null : scored === 0 ? (counts.pass === n ? 100 : 0) : (passed / scored) * 100,
@@ -145,15 +145,14 @@ export interface HostDelta {
 }
 
 export interface BaselineDiff {
-  /** Now fail or error, and not fail or error in the baseline (including new controls). */
+  /** Now a finding (fail, error, drift), and not one in the baseline (including new controls). */
   newlyFailing: VerdictChange[];
-  /** Now pass, and fail or error in the baseline. */
+  /** Now pass, and a finding in the baseline. */
   newlyPassing: VerdictChange[];
   /** Weighted score per host (hosts of either run). */
   hosts: Record<string, HostDelta>;
 }
 
-const failing = (s: ControlStatus | undefined): boolean => s === 'fail' || s === 'error';
 const key = (v: Pick<ControlVerdict, 'host' | 'controlId'>): string => `${v.host}\u0000${v.controlId}`;
 
 export function compareBaseline(baseline: readonly ControlVerdict[], current: readonly ControlVerdict[]): BaselineDiff {
@@ -163,8 +162,8 @@ export function compareBaseline(baseline: readonly ControlVerdict[], current: re
   for (const v of current) {
     const old = before.get(key(v))?.status;
     const change: VerdictChange = { controlId: v.controlId, host: v.host, ...(old ? { before: old } : {}), after: v.status, severity: v.severity };
-    if (failing(v.status) && !failing(old)) newlyFailing.push(change);
-    else if (v.status === 'pass' && failing(old)) newlyPassing.push(change);
+    if (isFinding(v.status) && !isFinding(old)) newlyFailing.push(change);
+    else if (v.status === 'pass' && isFinding(old)) newlyPassing.push(change);
   }
   const hostsOf = (list: readonly ControlVerdict[]) => new Set(list.map((v) => v.host));
   const hosts: Record<string, HostDelta> = {};
@@ -210,12 +209,25 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
-/** Fails when any control of at least `severity` failed or errored (waived ones do not count). */
+const PAST: Record<string, string> = { fail: 'failed', error: 'errored', drift: 'drifted' };
+
+/** Fails when any control of at least `severity` failed, errored or drifted (waived ones do not count). */
 export function failOn(verdicts: readonly ControlVerdict[], severity: Severity): GateResult {
   const min = severityRank(severity);
   const reasons = verdicts
-    .filter((v) => failing(v.status) && severityRank(v.severity) >= min)
-    .map((v) => `${v.host}: ${v.controlId} (${v.severity}) ${v.status === 'error' ? 'errored' : 'failed'}`);
+    .filter((v) => isFinding(v.status) && severityRank(v.severity) >= min)
+    .map((v) => `${v.host}: ${v.controlId} (${v.severity}) ${PAST[v.status]}`);
+  return { failed: reasons.length > 0, reasons };
+}
+
+/**
+ * The gate when none is given: fails on any finding (fail, error, drift) that no waiver
+ * covers, with one reason per host.
+ */
+export function failOnFindings(verdicts: readonly ControlVerdict[]): GateResult {
+  const reasons = Object.entries(scoreBy(verdicts, byHost))
+    .filter(([, s]) => s.counts.fail + s.counts.error + s.counts.drift > 0)
+    .map(([host, s]) => `${host}: ${s.counts.fail} failing, ${s.counts.error} erroring, ${s.counts.drift} drifting control(s)`);
   return { failed: reasons.length > 0, reasons };
 }
 

@@ -16,9 +16,18 @@ export function mostSevereFirst(a: { severity: Severity }, b: { severity: Severi
 /** Impact used when a control gives none (InSpec-style weights). */
 export const DEFAULT_IMPACT: Readonly<Record<Severity, number>> = { low: 0.3, medium: 0.5, high: 0.7, critical: 0.9 };
 
-/** `manual`: a runtime-only control whose runtime checks have not run (yet). */
-export type ControlStatus = 'pass' | 'fail' | 'error' | 'not-applicable' | 'waived' | 'manual';
-export const CONTROL_STATUSES: readonly ControlStatus[] = ['pass', 'fail', 'error', 'not-applicable', 'waived', 'manual'];
+/**
+ * `manual`: a runtime-only control whose runtime checks have not run (yet). `drift`: the
+ * checks pass, but the running system does not have the value the flake evaluates to (not
+ * rebuilt, not rebooted, changed by hand), so the flake's verdict does not describe it.
+ */
+export type ControlStatus = 'pass' | 'fail' | 'error' | 'drift' | 'not-applicable' | 'waived' | 'manual';
+export const CONTROL_STATUSES: readonly ControlStatus[] = ['pass', 'fail', 'error', 'drift', 'not-applicable', 'waived', 'manual'];
+
+/** Statuses that are findings: they count against scores, fail gates and set exit code 1. */
+export function isFinding(status: ControlStatus | undefined): boolean {
+  return status === 'fail' || status === 'error' || status === 'drift';
+}
 
 /** S, S/R and R in the reference table. */
 export type ControlMode = 'static' | 'static-runtime' | 'runtime';
@@ -65,10 +74,19 @@ export interface AllOfCheck {
 
 export type Check = PathCheck | AnyOfCheck | AllOfCheck;
 
-/** A command run in a booted VM; the matchers apply to its trimmed stdout. */
+/**
+ * A command run on the running system (a booted VM, or a live host with --target); the
+ * matchers apply to its trimmed stdout when it exits with one of `exitCodes`.
+ */
 export interface RuntimeCheck {
   command: string;
   expect: Matchers;
+  /** Exit codes that are answers (default [0]); any other exit is an error. */
+  exitCodes: number[];
+  /** The config path (one of the control's checks) whose live value the command prints: a difference is drift. */
+  printsValueOf?: { path: string; attrPath: string[] };
+  /** The command changes the system: VMs only, never a live host. */
+  unsafe: boolean;
   description?: string;
   location: SourceLocation;
 }

@@ -7,7 +7,7 @@ import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
 import { loadYaml } from '../util/yaml-source.js';
 import type { Catalogue } from './catalogue.js';
-import type { ControlVerdict, Waiver } from './types.js';
+import { isFinding, type ControlVerdict, type Waiver } from './types.js';
 
 interface RawWaiver {
   control: string;
@@ -106,7 +106,7 @@ export function applyWaivers(waivers: readonly Waiver[], controlId: string, host
 }
 
 /**
- * A verdict with waivers applied: an active waiver turns fail, error and manual into
+ * A verdict with waivers applied: an active waiver turns fail, error, drift and manual into
  * `waived` (a pass or not-applicable stays, with the waiver attached so reports can say
  * it is no longer needed); an expired waiver changes nothing but is attached as
  * `expiredWaiver`.
@@ -116,7 +116,7 @@ export function waiveVerdict(verdict: ControlVerdict, waivers: readonly Waiver[]
   const out: ControlVerdict = { ...verdict };
   if (active) {
     out.waiver = active;
-    if (out.status === 'fail' || out.status === 'error' || out.status === 'manual') out.status = 'waived';
+    if (isFinding(out.status) || out.status === 'manual') out.status = 'waived';
   } else if (expired[0]) {
     out.expiredWaiver = expired[0];
   }

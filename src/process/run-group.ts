@@ -7,6 +7,8 @@ export interface GroupRunOptions {
   timeoutMs?: number;
   /** Grace period between SIGTERM and SIGKILL (ms). */
   killGraceMs?: number;
+  /** Written to the command's stdin (otherwise stdin is closed). */
+  input?: string;
   /** Called with each complete stderr line as it arrives. */
   onStderrLine?: (line: string) => void;
   signal?: AbortSignal;
@@ -38,7 +40,7 @@ export async function runInProcessGroup(
     extendEnv: true,
     detached: true,
     reject: false,
-    stdin: 'ignore',
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     stripFinalNewline: false,
     maxBuffer: 1024 * 1024 * 1024,
   });

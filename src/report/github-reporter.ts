@@ -12,9 +12,9 @@ import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
 import type { ComplianceResult } from '../compliance/run-comply.js';
 import type { ControlResult } from '../compliance/evaluate-controls.js';
-import { decidingCheck, describeValueSource, findingLocation } from '../compliance/report/finding-location.js';
+import { decidingCheck, describeValueSource, findingLocation, liveDetails } from '../compliance/report/finding-location.js';
 import { renderComplianceMarkdown } from '../compliance/report/compliance-markdown.js';
-import { mostSevereFirst, type Severity } from '../compliance/types.js';
+import { isFinding, mostSevereFirst, type Severity } from '../compliance/types.js';
 import { formatValue } from '../util/format-value.js';
 import type { Reporter } from './reporter.js';
 
@@ -173,11 +173,11 @@ export function githubReporter(options: GithubOptions = {}): Reporter {
 const SEVERITY_LEVEL: Record<Severity, AnnotationLevel> = { critical: 'error', high: 'error', medium: 'warning', low: 'notice' };
 
 /**
- * Failing and erroring controls, most severe first (then errors before failures, then
+ * Failing, erroring and drifting controls, most severe first (then errors before failures, then
  * host), located at the line that defined the failing value (or the host's entry file).
  */
 export function complianceAnnotations(r: ComplianceResult): Annotation[] {
-  const failing = r.results.filter((x) => x.status === 'fail' || x.status === 'error');
+  const failing = r.results.filter((x) => isFinding(x.status));
   const statusRank = (x: ControlResult) => (x.status === 'error' ? 0 : 1);
   return [...failing]
     .sort((a, b) => mostSevereFirst(a, b) || statusRank(a) - statusRank(b) || a.host.localeCompare(b.host) || a.controlId.localeCompare(b.controlId))
@@ -185,7 +185,7 @@ export function complianceAnnotations(r: ComplianceResult): Annotation[] {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
       const detail = check
-        ? `${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`
+        ? [`${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`, ...liveDetails(x)].join('\n')
         : (x.message ?? '');
       return {
         level: x.status === 'error' ? 'error' : SEVERITY_LEVEL[x.severity],

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/model.js';
 import { validatorFor } from '../../src/util/schemas.js';
+import { compileChaosScenario, loadChaosSuites } from '../../src/vm/chaos/index.js';
+import { runWithFakeMachines } from '../vm/driver/helpers.js';
 import { REPO, tempDir } from '../helpers/paths.js';
 
 // `vm run --driver` replays a recorded log through the STAND-IN driver
@@ -47,3 +49,39 @@ describe('nixcheck vm', () => {
     expect(r.exitCode).toBe(errors.length > 0 ? 3 : 0);
   });
 });
+
+describe('nixcheck chaos', () => {
+  it('`chaos run --driver` runs scenarios through a stand-in, as `vm run` does, keeping the disk-full fault\'s df output', async () => {
+    const dir = tempDir();
+    const suiteFile = join(dir, 'disk.yaml');
+    writeFileSync(
+      suiteFile,
+      `suite: disk
+scenarios:
+  - name: journald survives a full /var/log
+    nodes: { laptop: { host: laptop } }
+    steadyState:
+      probes:
+        - unitActive: { node: laptop, unit: systemd-journald.service }
+    fault:
+      diskFull: { node: laptop, path: /var/log, sizeMiB: 64 }
+    recoveryDeadline: 30
+`,
+    );
+    const [scenario] = await loadChaosSuites([suiteFile], dir);
+    const df = 'Filesystem      Size  Used Avail Use% Mounted on\ntmpfs            64M   64M     0 100% /var/log\n';
+    const fake = runWithFakeMachines(compileChaosScenario(scenario!, { flakeRef: 'x' }).python, {
+      nodes: { laptop: { ip: '192.168.1.1', hostName: 'laptop' } },
+      rules: [{ contains: 'fallocate', out: df }],
+    });
+    const log = join(dir, 'driver.log');
+    writeFileSync(log, fake.log);
+    const out = join(dir, 'out');
+    const r = await execa('npx', ['tsx', 'src/cli/bin.ts', 'chaos', 'run', '--flake', 'fixtures/offline', '--suite', suiteFile, '--out', out, '--driver', `${process.execPath} ${join(REPO, 'test/fixtures/driver-logs/stand-in-driver.mjs')} --log ${log}`], { cwd: REPO, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/resilience laptop: 100\.0% \(1\/1 recovered\)/);
+    const result: RunResult = JSON.parse(readFileSync(join(out, 'chaos-results.json'), 'utf8'));
+    expect(result.cases).toMatchObject([{ kind: 'chaos', verdict: 'pass', properties: { faultKind: 'diskFull', faultOutput: df.trim() } }]);
+  });
+});
+

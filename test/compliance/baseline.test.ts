@@ -11,7 +11,9 @@ describe('nixcheck comply --baseline and gates', () => {
   it('compares with an earlier compliance.json: newly failing, newly passing, score delta', async () => {
     const out = tempDir();
     const first = await comply('--out', out);
-    expect(first.exitCode, first.stderr).toBe(0);
+    // No gate given: the host's failing controls fail the run.
+    expect(first.exitCode, first.stderr).toBe(1);
+    expect(first.stdout).toMatch(/gate: k3s-node: \d+ failing, \d+ erroring, 0 drifting control\(s\)/);
     const earlier: ComplianceResult = JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8'));
     // Pretend ip forwarding passed before and the firewall failed before.
     for (const r of earlier.results) {
@@ -28,10 +30,13 @@ describe('nixcheck comply --baseline and gates', () => {
     expect(now.baseline!.hosts['k3s-node']!.delta).toBeCloseTo(now.scores['k3s-node']!.overall.weighted! - now.baseline!.hosts['k3s-node']!.before!, 9);
   });
 
-  it('gates: --fail-on high exits 1 with the reasons, an unknown profile exits 2', async () => {
+  it('gates: --fail-on high exits 1 with the reasons, a gate that passes decides alone (exit 0), an unknown profile exits 2', async () => {
     const gated = await comply('--out', tempDir(), '--fail-on', 'high');
     expect(gated.exitCode).toBe(1);
     expect(gated.stdout).toMatch(/gate: k3s-node: .* \(high\) failed/);
+    const lenient = await comply('--out', tempDir(), '--fail-under', '1');
+    expect(lenient.stdout).toMatch(/k3s-node .* [1-9]\d* fail/);
+    expect(lenient.exitCode, lenient.stdout).toBe(0);
     const unknown = await comply('--out', tempDir(), '--profile', 'cis-l9');
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/unknown compliance profile "cis-l9"; known profiles: .*cis-l1-server/);

@@ -48,6 +48,17 @@ describe('built-in catalogue', () => {
     expect(n).toBeGreaterThan(100);
   });
 
+  it('has runtime checks that read only, and names the config path of the values they print', () => {
+    const runtime = controls.flatMap((c) => c.runtime.map((r) => ({ id: c.id, ...r })));
+    expect(runtime.length).toBeGreaterThan(60);
+    for (const r of runtime) expect(r.unsafe, r.id).toBe(false);
+    // Every single-sysctl command says which option it mirrors, so drift can be reported.
+    for (const r of runtime.filter((x) => /^sysctl -n [\w.]+( \| sort -u)?$/.test(x.command))) {
+      const key = r.command.split(' ')[2]!;
+      expect(r.printsValueOf?.attrPath, r.id).toEqual(['boot', 'kernel', 'sysctl', key]);
+    }
+  });
+
   it('keeps modes consistent with checks and runtime', () => {
     for (const c of controls) {
       if (c.mode === 'runtime') {
@@ -267,6 +278,48 @@ describe('catalogue errors', () => {
     const dir = await tempTree({ 'bad.yaml': `controls:\n${minimal('rt', 'path: a\n        equals: 1\n    mode: runtime')}` });
     const err = await rejection(loadCatalogue({ dirs: [dir], builtin: false }));
     expect(err.message).toMatch(/bad\.yaml:2:\d+:/);
+  });
+
+  it('checks runtime checks: answers, pipelines, commands that change the system, printsValueOf', async () => {
+    const runtime = (lines: string) => `controls:\n${minimal('rt', `path: a.b\n        equals: 1\n    runtime:\n${lines}`)}`;
+    const dir = await tempTree({
+      'bad.yaml': runtime(`      - command: systemctl is-active x
+        expect: { equals: active }
+        exitCodes: [0, 127]
+      - command: "sshd -T | grep -ci permitrootlogin"
+        expect: { equals: "1" }
+        exitCodes: [0, 1]
+      - command: systemctl restart sshd && echo ok
+        expect: { equals: ok }
+      - command: "echo 1 > /proc/sys/kernel/kptr_restrict"
+        expect: { equals: "" }
+      - command: sysctl -n kernel.kptr_restrict
+        expect: { equals: "1" }
+        printsValueOf: a.c
+`),
+    });
+    const err = await rejection(loadCatalogue({ dirs: [dir], builtin: false }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toMatch(/bad\.yaml:15:20: exit code 127 is never an answer/);
+    expect(err.message).toMatch(/bad\.yaml:18:20: exitCodes on a pipeline/);
+    expect(err.message).toMatch(/bad\.yaml:19:18: this command changes the system \(it runs systemctl restart sshd\).*unsafe: true/);
+    expect(err.message).toMatch(/bad\.yaml:21:18: this command changes the system \(it writes to a file: echo 1 > \/proc/);
+    expect(err.message).toMatch(/bad\.yaml:25:24: printsValueOf "a\.c" is not the path of one of this control's checks \(a\.b\)/);
+    const ok = await tempTree({
+      'ok.yaml': runtime(`      - command: systemctl restart sshd && systemctl is-active sshd
+        expect: { equals: active }
+        exitCodes: [0, 3]
+        unsafe: true
+      - command: sysctl -n a.b
+        expect: { equals: "1" }
+        printsValueOf: a.b
+`),
+    });
+    const [control] = (await loadCatalogue({ dirs: [ok], builtin: false })).controls;
+    expect(control!.runtime.map((r) => [r.exitCodes, r.unsafe, r.printsValueOf])).toEqual([
+      [[0, 3], true, undefined],
+      [[0], false, { path: 'a.b', attrPath: ['a', 'b'] }],
+    ]);
   });
 
   it('says when an extra directory does not exist', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineGates, compareBaseline, failOn, failUnder, score, scoreBy, byNistFamily, scoreReport } from '../../src/compliance/score.js';
+import { combineGates, compareBaseline, failOn, failOnFindings, failUnder, score, scoreBy, byNistFamily, scoreReport } from '../../src/compliance/score.js';
 import type { ControlRefs, ControlStatus, ControlVerdict, Severity } from '../../src/compliance/types.js';
 import { DEFAULT_IMPACT } from '../../src/compliance/types.js';
 
@@ -20,7 +20,7 @@ describe('score', () => {
       v('e', 'not-applicable', 'critical'),
       v('f', 'manual', 'high'),
     ]);
-    expect(s.counts).toEqual({ pass: 2, fail: 1, error: 0, 'not-applicable': 1, waived: 1, manual: 1, total: 6 });
+    expect(s.counts).toEqual({ pass: 2, fail: 1, error: 0, drift: 0, 'not-applicable': 1, waived: 1, manual: 1, total: 6 });
     expect(s.passedImpact).toBe(1);
     expect(s.scoredImpact).toBe(1.5);
     expect(s.weighted).toBe((1 / 1.5) * 100);
@@ -34,6 +34,22 @@ describe('score', () => {
     expect(s.weighted).toBe((900 / 1400) * 100);
     expect(s.ratio).toBe((1 / 3) * 100);
     expect(s.counts.error).toBe(1);
+  });
+
+  it('counts drift as not passed: the running system is not what was scored', () => {
+    const s = score([v('a', 'pass', 'high'), v('b', 'drift', 'medium')]);
+    expect(s.weighted).toBe((700 / 1200) * 100);
+    expect(s.counts.drift).toBe(1);
+    expect(failOn([v('b', 'drift', 'medium')], 'low').reasons).toEqual(['laptop: b (medium) drifted']);
+    expect(compareBaseline([v('b', 'pass', 'medium')], [v('b', 'drift', 'medium')]).newlyFailing).toMatchObject([{ controlId: 'b', before: 'pass', after: 'drift' }]);
+  });
+
+  it('without a gate, any finding that no waiver covers fails the run, per host', () => {
+    expect(failOnFindings([v('a', 'pass', 'high'), v('b', 'waived', 'high'), v('c', 'manual', 'low'), v('d', 'not-applicable', 'low')])).toEqual({ failed: false, reasons: [] });
+    expect(failOnFindings([v('a', 'fail', 'low'), v('b', 'error', 'low', {}, 'server'), v('c', 'drift', 'low', {}, 'server')])).toEqual({
+      failed: true,
+      reasons: ['laptop: 1 failing, 0 erroring, 0 drifting control(s)', 'server: 0 failing, 1 erroring, 1 drifting control(s)'],
+    });
   });
 
   it('sums impacts exactly (no floating-point drift)', () => {

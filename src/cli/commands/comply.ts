@@ -10,6 +10,10 @@ import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings, positiveNumber } from '../evaluation-flags.js';
+import { parseLiveTarget } from '../../live/target.js';
+
+/** Seconds a runtime command may run on a live target. */
+const DEFAULT_COMMAND_TIMEOUT_S = 60;
 
 export const complyCommand: Command = {
   name: 'comply',
@@ -28,12 +32,21 @@ export const complyCommand: Command = {
     { name: 'today', type: 'string', value: 'YYYY-MM-DD', description: 'The date waivers expire against. Default: today.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again.' },
     { name: 'runtime', type: 'boolean', description: 'Also run the runtime checks inside one NixOS VM per host (needs KVM and nixpkgs); their results merge into the verdicts.' },
+    {
+      name: 'target',
+      type: 'string',
+      multiple: true,
+      value: 'TARGET',
+      description:
+        'Run the runtime checks on a live system: ssh://[user@]host[:port] (through your ssh client and its config) or local. HOST=TARGET compares it with flake host HOST (drift); so does a single --host. Repeatable.',
+    },
+    { name: 'ssh-config', type: 'string', value: 'FILE', description: 'ssh client configuration for --target ssh:// (ssh -F FILE). Default: ssh\'s own (~/.ssh/config).' },
+    { name: 'command-timeout', type: 'string', value: 'SECONDS', description: `Per runtime command on a live target. Default: ${DEFAULT_COMMAND_TIMEOUT_S}.` },
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
     const cwd = process.cwd();
-    const { flake, outDir, ...settings } = evaluationSettings(values, config, cwd);
-    if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
+    const { outDir, ...settings } = evaluationSettings(values, config, cwd);
     const failOn = values['fail-on'] as string | undefined;
     if (values.today !== undefined && !isValidDay(values.today as string)) throw new InputError(`--today expects a date as YYYY-MM-DD, got ${JSON.stringify(values.today)}`);
     if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new InputError(`--fail-on expects one of ${SEVERITIES.join(', ')}`);
@@ -41,9 +54,11 @@ export const complyCommand: Command = {
     const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
     const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
+    const targets = ((values.target as string[] | undefined) ?? []).map(parseLiveTarget);
+    if (targets.length && values.runtime) throw new InputError('--runtime (VMs) and --target (live systems) exclude each other');
+    const commandTimeoutS = positiveNumber(values['command-timeout'], '--command-timeout') ?? DEFAULT_COMMAND_TIMEOUT_S;
     const result = await runComply({
       ...settings,
-      flake,
       baseDir: cwd,
       ...(values.profile ? { profile: values.profile as string } : {}),
       controlDirs: paths(values.controls),
@@ -56,12 +71,16 @@ export const complyCommand: Command = {
       ...(config.upstream ? { upstream: config.upstream } : {}),
       cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
       ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),
+      ...(targets.length
+        ? { live: { targets, commandTimeoutS, ...(values['ssh-config'] ? { sshConfig: resolve(cwd, values['ssh-config'] as string) } : {}) } }
+        : {}),
     });
     const { failures } = await writeComplianceReports(result, outDir, formats);
     process.stdout.write(formatComplianceTerminal(result));
     if (process.env.GITHUB_ACTIONS === 'true') await githubComplianceAnnotations(result);
-    for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
-    if (failures.length) return EXIT.infrastructure;
+    const unreachable = result.hosts.filter((h) => h.live?.error).map((h) => `${h.live!.target}: ${h.live!.error}`);
+    for (const f of [...failures, ...unreachable]) process.stderr.write(`nixcheck: ${f}\n`);
+    if (failures.length || unreachable.length) return EXIT.infrastructure;
     return result.gate.failed ? EXIT.failures : EXIT.ok;
   },
 };

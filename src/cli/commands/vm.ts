@@ -25,6 +25,20 @@ const RUN_FLAGS: FlagSpec[] = [
   { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
 ];
 
+const DRIVER_FLAG: FlagSpec = {
+  name: 'driver',
+  type: 'string',
+  value: 'CMD',
+  description: "Run CMD (split on spaces) instead of building and running the NixOS test driver: a stand-in, for testing nixcheck's own runner. No VM boots.",
+};
+
+/** The stand-in driver's argv, or undefined: then the machine must be able to run VMs. */
+async function driverCommand(values: Record<string, unknown>): Promise<string[] | undefined> {
+  const standIn = (values.driver as string | undefined)?.split(' ').filter(Boolean);
+  if (!standIn) await requireKvm();
+  return standIn;
+}
+
 interface VmContext {
   config: LoadedConfig;
   flakeRef: string;
@@ -101,12 +115,7 @@ export const vmCommand: Command = {
     { name: 'check', type: 'string', multiple: true, value: 'NAME', description: 'Also run the flake\'s own checks.<system>.NAME VM tests.' },
     { name: 'retries', type: 'string', value: 'N', description: 'Run a failing test again up to N times; a later pass is marked flaky.' },
     { name: 'json', type: 'boolean', description: 'With preflight: print JSON.' },
-    {
-      name: 'driver',
-      type: 'string',
-      value: 'CMD',
-      description: "Run CMD (split on spaces) instead of building and running the NixOS test driver: a stand-in, for testing nixcheck's own runner. No VM boots.",
-    },
+    DRIVER_FLAG,
   ],
   async run(values, positionals) {
     const action = positionals[0];
@@ -122,8 +131,7 @@ export const vmCommand: Command = {
       await writeCompiled(tests.filter((t) => !t.skip).map((t) => compileIntegrationTest(t, { flakeRef: ctx.flakeRef })), ctx.outDir);
       return EXIT.ok;
     }
-    const standIn = (values.driver as string | undefined)?.split(' ').filter(Boolean);
-    if (!standIn) await requireKvm();
+    const standIn = await driverCommand(values);
     const started = performance.now();
     const startedAt = new Date();
     const checks = (listFlag(values.check) ?? []).map((name) => flakeCheck(name));
@@ -147,7 +155,7 @@ export const chaosCommand: Command = {
   name: 'chaos',
   summary: 'chaos scenarios in NixOS VMs, scored by whether the steady state comes back: `chaos compile`, `chaos run`',
   usage: 'nixcheck chaos compile|run [--suite GLOB]... [flags]',
-  flags: RUN_FLAGS,
+  flags: [...RUN_FLAGS, DRIVER_FLAG],
   async run(values, positionals) {
     const action = positionals[0];
     if (action !== 'compile' && action !== 'run') throw new InputError(`usage: ${chaosCommand.usage}`);
@@ -157,7 +165,7 @@ export const chaosCommand: Command = {
       await writeCompiled(scenarios.filter((s) => !s.skip).map((s) => compileChaosScenario(s, { flakeRef: ctx.flakeRef })), ctx.outDir);
       return EXIT.ok;
     }
-    await requireKvm();
+    const standIn = await driverCommand(values);
     const started = performance.now();
     const startedAt = new Date();
     const timeout = positiveNumber(values.timeout, '--timeout');
@@ -167,6 +175,7 @@ export const chaosCommand: Command = {
       outDir: join(ctx.outDir, 'vm'),
       ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
       ...(globalTimeout ? { globalTimeoutMs: globalTimeout * 1000 } : {}),
+      ...(standIn ? { driverCommand: standIn } : {}),
       onProgress: progressPrinter(),
     });
     for (const r of resilience) {

@@ -13,7 +13,7 @@ import { decidingCheck, describeValueSource, findingLocation } from './finding-l
 export function renderComplianceHtml(r: ComplianceResult): string {
   const controls = new Map(r.controls.map((c) => [c.id, c]));
   // Findings first, most severe first: what an auditor reads before anything else.
-  const statusOrder = ['fail', 'error', 'waived', 'manual', 'not-applicable', 'pass'];
+  const statusOrder = ['fail', 'error', 'drift', 'waived', 'manual', 'not-applicable', 'pass'];
   const ordered = [...r.results].sort(
     (a, b) => statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status) || mostSevereFirst(a, b) || a.host.localeCompare(b.host),
   );
@@ -65,6 +65,7 @@ export function renderComplianceHtml(r: ComplianceResult): string {
   .status { font-weight: 600; border-radius: 4px; padding: 0 .35rem; }
   .pass { background: #e3f6e8; color: #1c6b34; } .fail { background: #fde4e4; color: #9b1c1c; }
   .error { background: #fff1d6; color: #8a5300; } .waived { background: #e8e7fb; color: #3e3a9b; }
+  .drift { background: #fde8f3; color: #8c1d5c; }
   .not-applicable, .manual { background: #eef0f4; color: #4a5163; }
   details pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; }
   code { font-size: 12px; white-space: pre-wrap; word-break: break-all; }
@@ -91,7 +92,7 @@ export function renderComplianceHtml(r: ComplianceResult): string {
 <script>
 (function () {
   var data = JSON.parse(document.getElementById('data').textContent);
-  var STATUSES = ['pass', 'fail', 'error', 'waived', 'not-applicable', 'manual'];
+  var STATUSES = ['pass', 'fail', 'error', 'drift', 'waived', 'not-applicable', 'manual'];
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     for (var k in attrs || {}) e.setAttribute(k, attrs[k]);

@@ -6,7 +6,7 @@ import type { ControlStatus } from '../types.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { decidingCheck, describeValueSource } from './finding-location.js';
 
-const VERDICT: Record<ControlStatus, Verdict> = { pass: 'pass', fail: 'fail', error: 'error', 'not-applicable': 'skip', waived: 'skip', manual: 'skip' };
+const VERDICT: Record<ControlStatus, Verdict> = { pass: 'pass', fail: 'fail', error: 'error', drift: 'fail', 'not-applicable': 'skip', waived: 'skip', manual: 'skip' };
 
 /** A testcase per control and host, with CIS/STIG/NIST references as properties. */
 export function complianceCases(r: ComplianceResult): CaseResult[] {

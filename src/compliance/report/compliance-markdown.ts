@@ -1,12 +1,12 @@
-import { mostSevereFirst } from '../types.js';
+import { isFinding, mostSevereFirst } from '../types.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { Score } from '../score.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { decidingCheck, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
 
 const pct = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)}%`);
-const counts = (s: Score) => `${s.counts.pass} pass, ${s.counts.fail} fail, ${s.counts.error} error, ${s.counts.waived} waived, ${s.counts['not-applicable']} n/a, ${s.counts.manual} manual`;
+const counts = (s: Score) => `${s.counts.pass} pass, ${s.counts.fail} fail, ${s.counts.error} error, ${s.counts.drift} drift, ${s.counts.waived} waived, ${s.counts['not-applicable']} n/a, ${s.counts.manual} manual`;
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A summary for CI step summaries and pull requests. */
@@ -26,14 +26,14 @@ export function renderComplianceMarkdown(r: ComplianceResult): string {
     for (const [host, d] of Object.entries(r.baseline.hosts)) if (d.delta !== null) lines.push(`- ${host}: ${d.delta >= 0 ? '+' : ''}${d.delta.toFixed(1)} points`);
     lines.push('');
   }
-  const failing = r.results.filter((x) => x.status === 'fail' || x.status === 'error');
+  const failing = r.results.filter((x) => isFinding(x.status));
   if (failing.length) {
     lines.push(`### Findings (${failing.length})`, '', '| host | control | severity | value | where |', '|---|---|---|---|---|');
     for (const f of [...failing].sort((a, b) => mostSevereFirst(a, b) || a.host.localeCompare(b.host))) {
       const check = decidingCheck(f);
       const where = findingLocation(f, r);
       lines.push(
-        `| ${f.host} | \`${f.controlId}\` ${cell(f.title)} | ${f.severity} | ${check ? cell(`${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`) : cell(f.message ?? '')} | ${where ? `${where.file}${where.line ? `:${where.line}` : ''}` : ''} |`,
+        `| ${f.host} | \`${f.controlId}\` ${cell(f.title)} | ${f.severity} | ${check ? cell([`${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`, ...liveDetails(f)].join('; ')) : cell(f.message ?? '')} | ${where ? `${where.file}${where.line ? `:${where.line}` : ''}` : ''} |`,
       );
     }
     lines.push('');

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import type { Severity } from '../types.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { decidingCheck, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
+import { isFinding } from '../types.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
 /** GitHub sorts code-scanning alerts by this (0.1-10). */
@@ -30,15 +31,18 @@ export function buildSarif(r: ComplianceResult): object {
     },
   }));
   const results = r.results
-    .filter((x) => x.status === 'fail' || x.status === 'error')
+    .filter((x) => isFinding(x.status))
     .map((x) => {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
-      const detail = check ? ` ${check.path} is ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : 'unset'}: ${describeValueSource(check)}.` : '';
+      const detail = [
+        ...(check ? [` ${check.path} is ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : 'unset'}: ${describeValueSource(check)}.`] : []),
+        ...liveDetails(x).map((d) => ` ${d}.`),
+      ].join('');
       return {
         ruleId: x.controlId,
         level: x.status === 'error' ? 'error' : LEVEL[x.severity],
-        message: { text: `${x.host}: ${x.title}${x.status === 'error' ? ' could not be evaluated' : ' fails'}.${detail}` },
+        message: { text: `${x.host}: ${x.title}${x.status === 'error' ? ' could not be evaluated' : x.status === 'drift' ? ' passes, but the running system drifted from the flake' : ' fails'}.${detail}` },
         locations: [
           {
             physicalLocation: {

@@ -1,10 +1,16 @@
 import { describeSite, priorityName } from '../../evidence/evidence.js';
 import type { CheckResult, ControlResult } from '../evaluate-controls.js';
 import type { ComplianceResult } from '../run-comply.js';
+import { describeDrift, describeRuntimeProblem } from '../runtime-verdicts.js';
 
-/** The check that decided a failing or erroring control. */
+/** The check that decided a failing or erroring control; for drift, the check of the drifted path. */
 export function decidingCheck(result: ControlResult): CheckResult | undefined {
-  return result.checks.find((c) => c.status === 'fail') ?? result.checks.find((c) => c.status === 'error') ?? result.applicability.find((c) => c.status === 'error');
+  return (
+    result.checks.find((c) => c.status === 'fail') ??
+    result.checks.find((c) => c.status === 'error') ??
+    result.applicability.find((c) => c.status === 'error') ??
+    (result.drift ? result.checks.find((c) => c.path === result.drift![0]!.path) : undefined)
+  );
 }
 
 /**
@@ -17,6 +23,15 @@ export function findingLocation(result: ControlResult, compliance: ComplianceRes
   if (site?.localFile) return { file: site.localFile, ...(site.line ? { line: site.line } : {}) };
   const entry = compliance.hosts.find((h) => h.name === result.host)?.entryFile;
   return entry ? { file: entry } : undefined;
+}
+
+/** What the running system said: each runtime check that did not pass, and each drifted value. */
+export function liveDetails(result: ControlResult): string[] {
+  const where = result.target ?? 'the VM';
+  return [
+    ...(result.runtime ?? []).filter((x) => x.status !== 'pass').map((x) => `${where}: ${describeRuntimeProblem(x)}`),
+    ...(result.drift ?? []).map((d) => describeDrift(d, where)),
+  ];
 }
 
 /** One line on where the value came from: "set by X:12 (mkForce), overriding Y:88 (mkDefault)". */

@@ -10,9 +10,12 @@ import { bootStatements, stepBlock, stepStatements } from '../driver/steps.js';
 import type { CompiledStep, CompiledVmTest } from '../driver/types.js';
 import { DEFAULT_TEST_TIMEOUT_S, nodeParams, slugFor, type CompileOptions } from '../integration/compile.js';
 import type { ChaosScenario, FaultSpec } from './types.js';
+import { checkShellCommand, MISSING_COMMAND_MARKER } from '../../shell/check-command.js';
 
 /** Seconds the OOM fault waits for the kernel to kill the memory hog. */
 export const OOM_KILL_TIMEOUT_S = 300;
+/** Seconds a command probe may run. */
+const PROBE_COMMAND_TIMEOUT_S = 60;
 
 const CHAOS_HELPERS = [
   '',
@@ -45,7 +48,7 @@ const CHAOS_HELPERS = [
   '        url = probe["url"] if target is None else probe["url"].replace("$TARGET", NODES[target]["ip"])',
   '        cmd = "curl -s -o /dev/null -w \'%{http_code}\' --max-time 5 " + shlex.quote(url) + " || true"',
   '    else:',
-  '        cmd = "timeout 60 bash -c " + shlex.quote(_nc_target_env(target) + probe["command"])',
+  '        cmd = _nc_target_env(target) + probe["shell"]',
   '    try:',
   '        code, out = MACHINES[probe["node"]].execute(cmd)',
   '    except Exception as e:',
@@ -53,6 +56,9 @@ const CHAOS_HELPERS = [
   '    if kind == "httpStatus":',
   '        return out.strip() == str(probe["status"]), "HTTP status " + out.strip()',
   '    if kind == "command":',
+  '        missing = [line[len(PARAMS["missingMarker"]):] for line in out.split("\\n") if line.startswith(PARAMS["missingMarker"])]',
+  '        if missing:',
+  '            return False, "command not found: " + ", ".join(missing)',
   '        return _nc_expect_ok(probe.get("expect"), code, out), "exit code " + str(code) + ", stdout " + json.dumps(out[:200])',
   '    return code == 0, "exit code " + str(code)',
   '',
@@ -99,7 +105,7 @@ function faultStatements(fault: FaultSpec): string[] {
       return [`${n}.block()`, ...(fault.duration !== undefined ? [`time.sleep(${F}["duration"])`, `${n}.unblock()`] : [])];
     case 'diskFull':
       return [
-        `${n}.succeed("export NIXCHECK_FILL_DIR=" + shlex.quote(${F}["path"]) + "; " + FILL)`,
+        `_nc_output(2, ${n}.succeed("export NIXCHECK_FILL_DIR=" + shlex.quote(${F}["path"]) + "; " + FILL))`,
         ...(fault.duration !== undefined
           ? [`time.sleep(${F}["duration"])`, `${n}.succeed("rm -f " + shlex.quote(${F}["path"]) + "/.nixcheck-fill-*")`]
           : []),
@@ -159,7 +165,8 @@ export function compileChaosScenario(scenario: ChaosScenario, options: CompileOp
     flakeRef: options.flakeRef,
     globalTimeout: timeoutS,
     nodes: Object.fromEntries(scenario.nodes.map((n) => [n.name, nodeParams(n, extra(n.name))])),
-    probes: scenario.probes.map(({ location: _l, ...p }) => p),
+    probes: scenario.probes.map(({ location: _l, ...p }) => (p.kind === 'command' ? { ...p, shell: checkShellCommand(p.command, PROBE_COMMAND_TIMEOUT_S) } : p)),
+    missingMarker: MISSING_COMMAND_MARKER,
     settle: scenario.settleS,
     fault: faultData,
     recoveryDeadline: scenario.recoveryDeadlineS,

@@ -15,6 +15,8 @@ export interface ScenarioOutcome {
   message: string;
   error?: string;
   rollbackFailed: boolean;
+  /** What the fault injection printed (the disk-full fault's `df`). */
+  faultOutput?: string;
 }
 
 export interface HostResilience {
@@ -63,6 +65,7 @@ export function scenarioOutcome(scenario: ChaosScenario, test: CompiledVmTest, a
     return { ...none, heldBefore: false, verdict: 'error', message: `the steady state did not hold before the fault, so the scenario proves nothing: ${failedProbes(scenario, before)}` };
   }
   const fault = steps.find((s) => s.index === 2);
+  const faultOutput = fault?.outputs.map((o) => o.stdout).join('').trim();
   const recovery = event('recovery');
   if (!recovery) {
     const message =
@@ -71,7 +74,7 @@ export function scenarioOutcome(scenario: ChaosScenario, test: CompiledVmTest, a
         : attempt.timedOut
           ? 'timed out before recovery was measured'
           : 'no recovery measurement in the log';
-    return { ...none, heldBefore: true, verdict: 'error', message, ...(errText ? { error: errText } : {}) };
+    return { ...none, heldBefore: true, verdict: 'error', message, ...(errText ? { error: errText } : {}), ...(faultOutput ? { faultOutput } : {}) };
   }
   const recovered = recovery['recovered'] === true;
   const seconds = typeof recovery['seconds'] === 'number' ? recovery['seconds'] : null;
@@ -86,6 +89,7 @@ export function scenarioOutcome(scenario: ChaosScenario, test: CompiledVmTest, a
       ? `recovered in ${seconds}s (deadline ${scenario.recoveryDeadlineS}s)${rb}`
       : `did not recover within ${scenario.recoveryDeadlineS}s: ${failedProbes(scenario, recovery)}${rb}`,
     ...(rollbackFailed ? { error: steps.filter((s) => s.index >= 4 && s.status !== 'pass').map((s) => `${s.title}: ${s.message ?? s.status}`).join('\n') } : {}),
+    ...(faultOutput ? { faultOutput } : {}),
   };
 }
 
@@ -142,6 +146,7 @@ export function chaosCase(scenario: ChaosScenario, outcome: ScenarioOutcome, run
       recoveryDeadlineSeconds: String(scenario.recoveryDeadlineS),
       rollbackFailed: String(outcome.rollbackFailed),
       resilienceScore: hostScore === null || hostScore === undefined ? '' : String(hostScore),
+      ...(outcome.faultOutput ? { faultOutput: outcome.faultOutput } : {}),
       ...(run ? { artifacts: run.artifactsDir } : {}),
     },
   };

@@ -1,6 +1,7 @@
 /**
  * Runtime compliance checks: ONE NixOS VM test per host runs every check's command with
- * machine.execute(...) and prints one marker line per check:
+ * machine.execute(...) (the command line from src/shell/check-command.ts) and prints one
+ * marker line per check:
  *   nixcheck-runtime {"controlId": ..., "index": ..., "exitCode": ..., "stdout": ...}
  * parseRuntimeCheckLog turns a driver log back into records; the compliance runner
  * applies the matchers. Run the compiled test with runVmTests (src/vm/driver/run.ts).
@@ -13,6 +14,7 @@ import { bootStatements, stepBlock } from '../driver/steps.js';
 import type { CompiledVmTest } from '../driver/types.js';
 import { DEFAULT_TEST_TIMEOUT_S } from '../integration/compile.js';
 import type { SourceLocation } from '../../util/errors.js';
+import { checkShellCommand } from '../../shell/check-command.js';
 
 export interface RuntimeCheckInput {
   controlId: string;
@@ -57,8 +59,7 @@ export function compileRuntimeChecks(host: string, checks: readonly RuntimeCheck
         overrides: [],
       },
     },
-    commandTimeout: options.commandTimeoutS ?? 120,
-    checks: checks.map((c, index) => ({ controlId: c.controlId, index, command: c.command })),
+    checks: checks.map((c, index) => ({ controlId: c.controlId, index, shell: checkShellCommand(c.command, options.commandTimeoutS ?? 120) })),
     steps: [{ title: `0. boot ${node} (${host}) to multi-user.target` }, { title: `1. run ${checks.length} runtime check(s)` }],
   };
   const python = [
@@ -68,7 +69,7 @@ export function compileRuntimeChecks(host: string, checks: readonly RuntimeCheck
     ...stepBlock(1, [
       'for check in PARAMS["checks"]:',
       '    try:',
-      `        code, out = ${node}.execute("timeout " + str(int(PARAMS["commandTimeout"])) + " bash -c " + shlex.quote(check["command"]))`,
+      `        code, out = ${node}.execute(check["shell"])`,
       '        record = {"controlId": check["controlId"], "index": check["index"], "exitCode": code, "stdout": out[:OUTPUT_LIMIT], "truncated": len(out) > OUTPUT_LIMIT}',
       '    except Exception as e:',
       '        record = {"controlId": check["controlId"], "index": check["index"], "exitCode": None, "stdout": "", "error": str(e)}',

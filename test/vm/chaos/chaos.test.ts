@@ -1,4 +1,6 @@
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { checkShellCommand } from '../../../src/shell/check-command.js';
 import { validatorFor } from '../../../src/util/schemas.js';
 import { parseYaml } from '../../../src/util/yaml-source.js';
 import { buildChaosSuite, compileChaosScenario, loadChaosSuites, resilienceScores, runChaosScenarios, type ChaosScenario, type ScenarioOutcome } from '../../../src/vm/chaos/index.js';
@@ -73,7 +75,7 @@ describe('compileChaosScenario', () => {
       "laptop: systemctl is-active --quiet sshd.service",
       "peer: timeout 5 bash -c 'exec 3<>/dev/tcp/192.168.1.1/22'",
       "peer: curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://192.168.1.1:80/ || true",
-      "laptop: timeout 60 bash -c 'cat /etc/hostname'",
+      `laptop: ${checkShellCommand('cat /etc/hostname', 60)}`,
     ]);
     expect(r.calls.find((x) => x.method === 'succeed')!.args).toEqual(["systemctl kill --signal=KILL sshd.service"]);
     expect(r.log).toMatch(/nixcheck-chaos hypothesis-before \{.*"held": true/);
@@ -117,6 +119,55 @@ describe('compileChaosScenario', () => {
     expect(cases[2]!.message).toContain('the steady state did not hold before the fault');
     expect(cases[2]!.properties).toMatchObject({ heldBefore: 'false', recovered: 'null' });
     expect(resilience).toEqual([{ host: 'laptop', score: 50, scenarios: 3, recovered: 1, excluded: 1 }]);
+  });
+});
+
+const DISK_FULL = `
+scenarios:
+  - name: disk full
+    nodes:
+      laptop: { host: laptop }
+    steadyState:
+      probes:
+        - unitActive: { node: laptop, unit: sshd.service }
+    fault:
+      diskFull: { node: laptop, path: /var/log, sizeMiB: 64 }
+    recoveryDeadline: 30
+`;
+const DF_OUTPUT = 'Filesystem      Size  Used Avail Use% Mounted on\ntmpfs            64M   64M     0 100% /var/log\n';
+
+describe('honest probes and faults', () => {
+  it('a command probe whose tool is missing does not hold, even when the rest of its pipeline prints the expected text (real bash)', async () => {
+    const [s] = suite(`
+scenarios:
+  - name: missing tool
+    nodes: { laptop: { host: laptop } }
+    steadyState:
+      probes:
+        - command: { node: laptop, command: "nixcheck-no-such-tool --status | wc -l", expect: { equals: "0" } }
+    fault:
+      crash: { node: laptop }
+    recoveryDeadline: 30
+`) as [ChaosScenario];
+    const c = compileChaosScenario(s, { flakeRef: 'x' });
+    const probe = runWithFakeMachines(c.python, { nodes: NODES, rules: [] }).calls.find((x) => x.method === 'execute')!.args[0] as string;
+    expect(probe).toBe(checkShellCommand('nixcheck-no-such-tool --status | wc -l', 60));
+    // What the VM would answer: the driver runs the command line under `set -euo pipefail`.
+    const inVm = await execa('bash', ['-c', `set -euo pipefail; ${probe}`], { reject: false, stripFinalNewline: false });
+    expect(inVm.exitCode).toBe(127);
+    const r = runWithFakeMachines(c.python, { nodes: NODES, rules: [{ contains: 'nixcheck-no-such-tool', rc: inVm.exitCode!, out: String(inVm.stdout) }] });
+    expect(r.log).toMatch(/nixcheck-chaos hypothesis-before \{.*"held": false.*"detail": "command not found: nixcheck-no-such-tool"/);
+  });
+
+  it('the disk-full fault keeps what df printed: in the step log and on the case', async () => {
+    const [s] = suite(DISK_FULL) as [ChaosScenario];
+    const c = compileChaosScenario(s, { flakeRef: 'x' });
+    const r = runWithFakeMachines(c.python, { nodes: NODES, rules: [{ contains: 'fallocate', out: DF_OUTPUT }] });
+    expect(r.code).toBe(0);
+    expect(r.log).toMatch(/nixcheck-step-output 2 \{.*"stdout": "Filesystem .*100% \/var\/log\\n"/);
+    const log = writeTemp('disk.log', r.log);
+    const { cases } = await runChaosScenarios([s], { flakeRef: 'x', outDir: tempDir('nixcheck-chaos-'), driverCommand: [process.execPath, `${REPO_ROOT}/test/fixtures/driver-logs/stand-in-driver.mjs`, '--log', log] });
+    expect(cases[0]).toMatchObject({ verdict: 'pass', properties: { faultOutput: DF_OUTPUT.trim() } });
   });
 });
 

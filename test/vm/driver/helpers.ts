@@ -91,7 +91,7 @@ export const ALLOWED_OTHER_CALLS = new Set([
   '_nc_probe_all', '_nc_poll', '_nc_failed', 'json.loads', 'json.dumps', 'shlex.quote', 'time.time', 'time.sleep',
   'time.monotonic', 're.search', 'print', 'str', 'int', 'len', 'round', 'all', 'enumerate', 'isinstance', 'Exception',
   'record.update', 'words.append', 'results.append', 'step.get', 'probe.get', 'expect.get', '?.join', '?.replace',
-  '?.strip', '?.endswith', 'out.endswith', 'out.strip', 'Exception',
+  '?.strip', '?.endswith', 'out.endswith', 'out.strip', 'out.split', 'line.startswith', 'Exception',
 ]);
 
 export interface FakeRun {

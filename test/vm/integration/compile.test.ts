@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/paths.js';
 import { InputError } from '../../../src/util/errors.js';
 import { validatorFor } from '../../../src/util/schemas.js';
 import { parseYaml } from '../../../src/util/yaml-source.js';
@@ -39,6 +42,29 @@ describe('integration suites in suites/integration', () => {
       expect(c.steps.map((s) => s.index)).toEqual([0, ...test.steps.map((s) => s.index)]);
       expect(c.requiredSystemFeatures).toEqual(['kvm', 'nixos-test']);
     }
+  });
+
+  it('the firewall ruleset step shows the rules on an nftables host and on an iptables host (real bash, stand-in tools)', async () => {
+    const tests = await loadIntegrationSuites(['suites/integration/ssh-and-firewall.yaml'], REPO_ROOT);
+    const step = tests.flatMap((t) => t.steps).find((s) => s.kind === 'succeed' && s.title.includes('opens the Kubernetes ports'));
+    const command = (step as { command: string }).command;
+    const RULES = 'tcp dport 6443 accept\ntcp dport 10250 accept';
+    // Stand-ins for the tools: iptables-save of iptables-nft prints nothing on a host whose firewall is nftables.
+    const host = (tools: Record<string, string>) => {
+      const bin = tempDir('nixcheck-tools-');
+      for (const [name, script] of Object.entries(tools)) writeFileSync(join(bin, name), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+      // As the driver's execute() runs it: bash, set -euo pipefail, and the node's tools on PATH.
+      return execa('/bin/bash', ['-c', `set -euo pipefail; ${command}`], { reject: false, env: { PATH: `${bin}:/usr/bin:/bin` }, extendEnv: false });
+    };
+    const nftables = await host({ 'iptables-save': 'exit 0', nft: `printf '%s\\n' '${RULES.replace(/\n/g, "' '")}'` });
+    expect(nftables.exitCode, nftables.stderr).toBe(0);
+    expect(nftables.stdout).toContain('6443');
+    expect(nftables.stdout).toContain('10250');
+    const iptables = await host({ 'iptables-save': `echo '-A nixos-fw -p tcp --dport 6443 -j nixos-fw-accept'; echo '-A nixos-fw -p tcp --dport 10250 -j nixos-fw-accept'` });
+    expect(iptables.exitCode, iptables.stderr).toBe(0);
+    expect(iptables.stdout).toMatch(/6443[\s\S]*10250/);
+    // Neither tool answers: the step fails instead of passing on empty output.
+    expect((await host({})).exitCode).not.toBe(0);
   });
 
   it('the ssh suite: steps, titles, locations and node names', async () => {
