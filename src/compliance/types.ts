@@ -20,8 +20,11 @@ export const DEFAULT_IMPACT: Readonly<Record<Severity, number>> = { low: 0.3, me
 export type ControlStatus = 'pass' | 'fail' | 'error' | 'not-applicable' | 'waived' | 'manual';
 export const CONTROL_STATUSES: readonly ControlStatus[] = ['pass', 'fail', 'error', 'not-applicable', 'waived', 'manual'];
 
-/** S, S/R and R in the reference table. */
-export type ControlMode = 'static' | 'static-runtime' | 'runtime';
+/**
+ * S, S/R and R in the reference table; `manual`: neither the evaluated configuration nor a
+ * command can decide it, an auditor must (the control says what to look at).
+ */
+export type ControlMode = 'static' | 'static-runtime' | 'runtime' | 'manual';
 
 export type Framework = 'cis' | 'stig' | 'nist';
 export const FRAMEWORKS: readonly Framework[] = ['cis', 'stig', 'nist'];
@@ -63,7 +66,27 @@ export interface AllOfCheck {
   location: SourceLocation;
 }
 
-export type Check = PathCheck | AnyOfCheck | AllOfCheck;
+/**
+ * One setting spelt differently across nixpkgs releases (an option renamed or replaced by
+ * a `settings` key): the first alternative this system declares decides; a removed
+ * option's stub (mkRemovedOptionModule) does not count as declared.
+ */
+export interface AlternativesCheck {
+  kind: 'alternatives';
+  alternatives: PathCheck[];
+  location: SourceLocation;
+}
+
+export type Check = PathCheck | AnyOfCheck | AllOfCheck | AlternativesCheck;
+
+/** The checks that get a verdict of their own: a path, or a set of alternatives. */
+export type DecisionCheck = PathCheck | AlternativesCheck;
+
+/** A fix snippet, for the nixpkgs releases it applies to (all when `releases` is absent). */
+export interface FixVariant {
+  releases?: string;
+  nix: string;
+}
 
 /** A command run in a booted VM; the matchers apply to its trimmed stdout. */
 export interface RuntimeCheck {
@@ -96,8 +119,11 @@ export interface Control {
   impact: number;
   rationale: string;
   remediation: string;
-  /** A NixOS snippet that makes the checks pass. */
+  /** A NixOS snippet that makes the checks pass (the variants, each headed by its releases). */
   fix: string;
+  fixes: FixVariant[];
+  /** mode `manual`: what an auditor must look at to decide the control. */
+  manualCheck?: string;
   refs: ControlRefs;
   tags: string[];
   /** All must hold, otherwise the control is not-applicable. Empty: always applies. */
