@@ -6,7 +6,15 @@
  */
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { passedOverBecause } from '../../src/compliance/alternatives.js';
+import { loadCatalogue } from '../../src/compliance/catalogue.js';
 import { runComply, type ComplianceResult } from '../../src/compliance/run-comply.js';
+import { resolveFlake } from '../../src/nix/flake-ref.js';
+import { Evaluator } from '../../src/nix/evaluator.js';
+import { evaluateAll, type EvalRequest } from '../../src/run/evaluate-all.js';
+import { RunEvents } from '../../src/run/events.js';
+import { parseAttrPath } from '../../src/suite/attr-path.js';
+import { resolveTarget } from '../../src/target/resolve-target.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const RELEASES = ['24.11', '25.05', '25.11', '26.05', '26.11'] as const;
@@ -84,3 +92,40 @@ describe('the catalogue on every supported nixpkgs release', () => {
     expect(check('25.11', 'k3s-node', 'auditd-space-left-25-percent', 'security.auditd.settings.space_left')).toMatchObject({ path: 'security.auditd.settings.space_left', value: 75, status: 'fail' });
   });
 });
+
+describe('fix variants per release', () => {
+  /** The releases a variant's `releases` text names ("26.05 and later ...", "up to 25.11"). */
+  const releasesOf = (text: string): string[] => {
+    const from = /^(\d\d\.\d\d) and later/.exec(text);
+    const upTo = /^up to (\d\d\.\d\d)/.exec(text);
+    if (from) return RELEASES.filter((r) => r >= from[1]!);
+    if (upTo) return RELEASES.filter((r) => r <= upTo[1]!);
+    throw new Error(`cannot read the releases of "${text}"`);
+  };
+  /** The options a fix assigns at its top level (`a.b."c.d" = ...;`). */
+  const assigned = (nix: string): string[] => [...nix.matchAll(/^([A-Za-z_][\w-]*(?:\.(?:[\w-]+|"[^"]+"))*) =/gm)].map((m) => m[1]!);
+
+  it('assigns only options that each named release declares (no removed-option stub)', async () => {
+    const { controls } = await loadCatalogue();
+    const wanted = controls.flatMap((c) => c.fixes.filter((f) => f.releases !== undefined).flatMap((f) => releasesOf(f.releases!).flatMap((release) => assigned(f.nix).map((path) => ({ id: c.id, release, path })))));
+    expect(new Set(wanted.map((w) => w.id)).size).toBeGreaterThanOrEqual(8);
+    const flake = resolveFlake(join(REPO, 'fixtures', 'offline'), REPO);
+    const requests: EvalRequest[] = wanted.map((w) => ({
+      target: resolveTarget({ host: 'bare' }, { flake, hostsAttr: `releaseVariants."${w.release}"` }),
+      item: { variant: { config: null, priority: 100 }, root: 'config', path: parseAttrPath(w.path), evidence: false },
+    }));
+    const { answers } = await evaluateAll(requests, new Evaluator({ timeoutMs: 120_000, cacheDir: null }), 2, new RunEvents());
+    const unusable = wanted.filter((_, i) => passedOverBecause(answers[i]!.outcome) !== undefined).map((w) => `${w.id} on ${w.release}: ${w.path}`);
+    expect(unusable).toEqual([]);
+    // The check is not vacuous: the old names are not usable where they are gone.
+    const removed = [{ release: '26.05', path: 'services.openssh.banner' }, { release: '26.11', path: 'services.journald.extraConfig' }];
+    const { answers: gone } = await evaluateAll(
+      removed.map((r) => ({ target: resolveTarget({ host: 'bare' }, { flake, hostsAttr: `releaseVariants."${r.release}"` }), item: { variant: { config: null, priority: 100 }, root: 'config', path: parseAttrPath(r.path), evidence: false } })),
+      new Evaluator({ timeoutMs: 120_000, cacheDir: null }),
+      2,
+      new RunEvents(),
+    );
+    for (const a of gone) expect(passedOverBecause(a.outcome)).toMatch(/^removed from this nixpkgs/);
+  }, 300_000);
+});
+
