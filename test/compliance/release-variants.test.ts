@@ -110,22 +110,20 @@ describe('fix variants per release', () => {
     const wanted = controls.flatMap((c) => c.fixes.filter((f) => f.releases !== undefined).flatMap((f) => releasesOf(f.releases!).flatMap((release) => assigned(f.nix).map((path) => ({ id: c.id, release, path })))));
     expect(new Set(wanted.map((w) => w.id)).size).toBeGreaterThanOrEqual(8);
     const flake = resolveFlake(join(REPO, 'fixtures', 'offline'), REPO);
-    const requests: EvalRequest[] = wanted.map((w) => ({
-      target: resolveTarget({ host: 'bare' }, { flake, hostsAttr: `releaseVariants."${w.release}"` }),
-      item: { variant: { config: null, priority: 100 }, root: 'config', path: parseAttrPath(w.path), evidence: false },
-    }));
-    const { answers } = await evaluateAll(requests, new Evaluator({ timeoutMs: 120_000, cacheDir: null }), 2, new RunEvents());
-    const unusable = wanted.filter((_, i) => passedOverBecause(answers[i]!.outcome) !== undefined).map((w) => `${w.id} on ${w.release}: ${w.path}`);
+    /** How the bare host of each release answers each path. */
+    const outcomes = async (paths: readonly { release: string; path: string }[]) => {
+      const requests: EvalRequest[] = paths.map((p) => ({
+        target: resolveTarget({ host: 'bare' }, { flake, hostsAttr: `releaseVariants."${p.release}"` }),
+        item: { variant: { config: null, priority: 100 }, root: 'config', path: parseAttrPath(p.path), evidence: false },
+      }));
+      return (await evaluateAll(requests, new Evaluator({ timeoutMs: 120_000, cacheDir: null }), 2, new RunEvents())).answers.map((a) => a.outcome);
+    };
+    const answers = await outcomes(wanted);
+    const unusable = wanted.filter((_, i) => passedOverBecause(answers[i]!) !== undefined).map((w) => `${w.id} on ${w.release}: ${w.path}`);
     expect(unusable).toEqual([]);
     // The check is not vacuous: the old names are not usable where they are gone.
-    const removed = [{ release: '26.05', path: 'services.openssh.banner' }, { release: '26.11', path: 'services.journald.extraConfig' }];
-    const { answers: gone } = await evaluateAll(
-      removed.map((r) => ({ target: resolveTarget({ host: 'bare' }, { flake, hostsAttr: `releaseVariants."${r.release}"` }), item: { variant: { config: null, priority: 100 }, root: 'config', path: parseAttrPath(r.path), evidence: false } })),
-      new Evaluator({ timeoutMs: 120_000, cacheDir: null }),
-      2,
-      new RunEvents(),
-    );
-    for (const a of gone) expect(passedOverBecause(a.outcome)).toMatch(/^removed from this nixpkgs/);
+    const gone = await outcomes([{ release: '26.05', path: 'services.openssh.banner' }, { release: '26.11', path: 'services.journald.extraConfig' }]);
+    for (const outcome of gone) expect(passedOverBecause(outcome)).toMatch(/^removed from this nixpkgs/);
   }, 300_000);
 });
 
