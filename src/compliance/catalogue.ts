@@ -19,6 +19,8 @@ import {
   type Control,
   type ControlMode,
   type ControlRefs,
+  type DecisionCheck,
+  type FixVariant,
   type Matchers,
   type PathCheck,
   type RuntimeCheck,
@@ -47,6 +49,7 @@ interface RawCheck {
   path?: string;
   anyOf?: RawCheck[];
   allOf?: RawCheck[];
+  alternatives?: RawCheck[];
   whenAbsent?: unknown;
   whenAbsentNote?: string;
   [matcher: string]: unknown;
@@ -68,7 +71,8 @@ interface RawControl {
   impact?: number;
   rationale: string;
   remediation: string;
-  fix: string;
+  fix: string | { releases: string; nix: string }[];
+  manualCheck?: string;
   refs: ControlRefs;
   tags?: string[];
   appliesWhen?: RawCheck[];
@@ -155,7 +159,8 @@ function toControl(raw: RawControl, src: YamlSource<unknown>, at: YamlPath, buil
   const appliesWhen = (raw.appliesWhen ?? []).map((c, i) => toCheck(c, src, [...at, 'appliesWhen', i], problems));
   const runtime = (raw.runtime ?? []).map((r, i) => toRuntimeCheck(r, pathChecks(checks), src, [...at, 'runtime', i], problems));
   const mode: ControlMode =
-    raw.mode ?? (checks.length > 0 ? (runtime.length > 0 ? 'static-runtime' : 'static') : 'runtime');
+    raw.mode ?? (checks.length > 0 ? (runtime.length > 0 ? 'static-runtime' : 'static') : runtime.length > 0 ? 'runtime' : 'manual');
+  const fixes: FixVariant[] = typeof raw.fix === 'string' ? [{ nix: raw.fix }] : raw.fix;
   return {
     id: raw.id,
     title: raw.title,
@@ -163,7 +168,9 @@ function toControl(raw: RawControl, src: YamlSource<unknown>, at: YamlPath, buil
     impact: raw.impact ?? DEFAULT_IMPACT[raw.severity],
     rationale: raw.rationale,
     remediation: raw.remediation,
-    fix: raw.fix,
+    fix: renderFix(fixes),
+    fixes,
+    ...(raw.manualCheck !== undefined ? { manualCheck: raw.manualCheck } : {}),
     refs: raw.refs,
     tags: raw.tags ?? [],
     appliesWhen,
@@ -221,12 +228,27 @@ function parseOrReport(path: string, src: YamlSource<unknown>, at: YamlPath, pro
   }
 }
 
+/** One text for reports: each release's variant under a comment naming the releases. */
+function renderFix(fixes: readonly FixVariant[]): string {
+  return fixes.map((f) => (f.releases === undefined ? f.nix : `# nixpkgs ${f.releases}\n${f.nix}`)).join('\n');
+}
+
 const NON_MATCHER_KEYS = new Set(['path', 'whenAbsent', 'whenAbsentNote']);
 
 function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): Check {
   const location = src.locate(at);
   if (raw.anyOf) return { kind: 'anyOf', anyOf: raw.anyOf.map((c, i) => toCheck(c, src, [...at, 'anyOf', i], problems)), location };
   if (raw.allOf) return { kind: 'allOf', allOf: raw.allOf.map((c, i) => toCheck(c, src, [...at, 'allOf', i], problems)), location };
+  if (raw.alternatives) {
+    // The schema allows only path checks here.
+    const alternatives = raw.alternatives.map((c, i) => toPathCheck(c, src, [...at, 'alternatives', i], problems));
+    return { kind: 'alternatives', alternatives, location };
+  }
+  return toPathCheck(raw, src, at, problems);
+}
+
+function toPathCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): PathCheck {
+  const location = src.locate(at);
   const path = raw.path!;
   const attrPath = parseOrReport(path, src, [...at, 'path'], problems) ?? [];
   const matchers: Record<string, unknown> = {};
@@ -250,12 +272,28 @@ function checkRegexes(m: Matchers, src: YamlSource<unknown>, at: YamlPath, probl
   for (const bad of invalidRegexes(m)) problems.push({ location: src.locate([...at, ...bad.path]), message: bad.message });
 }
 
-/** Every path check in a tree of checks (anyOf/allOf flattened). */
-export function pathChecks(checks: readonly Check[]): Extract<Check, { kind: 'path' }>[] {
-  const out: Extract<Check, { kind: 'path' }>[] = [];
+/** The checks below a group: anyOf/allOf branches, or the alternatives. */
+export function branches(c: Exclude<Check, PathCheck>): readonly Check[] {
+  return c.kind === 'anyOf' ? c.anyOf : c.kind === 'allOf' ? c.allOf : c.alternatives;
+}
+
+/** Every path check in a tree of checks (anyOf/allOf and alternatives flattened): every path to evaluate. */
+export function pathChecks(checks: readonly Check[]): PathCheck[] {
+  const out: PathCheck[] = [];
   const walk = (c: Check): void => {
     if (c.kind === 'path') out.push(c);
-    else for (const b of c.kind === 'anyOf' ? c.anyOf : c.allOf) walk(b);
+    else branches(c).forEach(walk);
+  };
+  checks.forEach(walk);
+  return out;
+}
+
+/** The checks of a tree that get a result of their own: paths, and sets of alternatives as one. */
+export function decisionChecks(checks: readonly Check[]): DecisionCheck[] {
+  const out: DecisionCheck[] = [];
+  const walk = (c: Check): void => {
+    if (c.kind === 'path' || c.kind === 'alternatives') out.push(c);
+    else branches(c).forEach(walk);
   };
   checks.forEach(walk);
   return out;

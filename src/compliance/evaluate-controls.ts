@@ -15,9 +15,10 @@ import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/eval
 import type { RunEvents } from '../run/events.js';
 import type { ResolvedTarget } from '../target/resolve-target.js';
 import type { SourceLocation } from '../util/errors.js';
-import { pathChecks } from './catalogue.js';
+import { resolveAlternatives } from './alternatives.js';
+import { decisionChecks, pathChecks } from './catalogue.js';
 import type { Drift, RuntimeCheckResult } from './runtime-verdicts.js';
-import type { Check, Control, ControlStatus, ControlVerdict, PathCheck } from './types.js';
+import type { Check, Control, ControlStatus, ControlVerdict, DecisionCheck, PathCheck } from './types.js';
 
 /** Where the value a check judged came from. */
 export type ValueSource =
@@ -43,6 +44,8 @@ export interface CheckResult {
   reason?: string;
   error?: string;
   evidence?: Evidence;
+  /** When the check names alternatives: all of them, and why the ones before `path` were passed over. */
+  alternatives?: { paths: string[]; passedOver: { path: string; reason: string }[] };
 }
 
 export interface ControlResult extends ControlVerdict {
@@ -99,19 +102,24 @@ export async function evaluateControls(
     }
     return e;
   };
+  const answerIndex = (host: string, check: PathCheck): number => index.get(`${host}\u0000${JSON.stringify(check.attrPath)}`)!;
   const judgePath = async (host: string, check: PathCheck): Promise<CheckResult> => {
-    const i = index.get(`${host}\u0000${JSON.stringify(check.attrPath)}`)!;
+    const i = answerIndex(host, check);
     return judgeCheck(check, answers[i]!.outcome, await evidenceOf(i));
   };
+  const judge = (host: string, check: DecisionCheck): Promise<CheckResult> =>
+    check.kind === 'path'
+      ? judgePath(host, check)
+      : resolveAlternatives(check, (a) => answers[answerIndex(host, a)]!.outcome, (a) => judgePath(host, a));
 
   const results: ControlResult[] = [];
   for (const { host } of hosts) {
     for (const control of controls) {
-      const applicability = await Promise.all(pathChecks(control.appliesWhen).map((c) => judgePath(host, c)));
-      const checks = await Promise.all(pathChecks(control.checks).map((c) => judgePath(host, c)));
-      const byCheck = new Map<PathCheck, CheckResult>();
-      pathChecks(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
-      pathChecks(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
+      const applicability = await Promise.all(decisionChecks(control.appliesWhen).map((c) => judge(host, c)));
+      const checks = await Promise.all(decisionChecks(control.checks).map((c) => judge(host, c)));
+      const byCheck = new Map<DecisionCheck, CheckResult>();
+      decisionChecks(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
+      decisionChecks(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
       const applies = combine(control.appliesWhen, byCheck, 'all');
       let status: ControlStatus;
       let message: string | undefined;
@@ -123,7 +131,7 @@ export async function evaluateControls(
         message = `does not apply: ${applicability.filter((c) => c.status === 'fail').map((c) => `${c.path} ${c.reason ?? ''}`.trim()).join('; ')}`;
       } else if (control.checks.length === 0) {
         status = 'manual';
-        message = 'runtime-only: run the VM checks to decide';
+        message = control.mode === 'manual' ? `manual review: ${control.manualCheck}` : 'runtime-only: run the VM checks to decide';
       } else {
         status = combine(control.checks, byCheck, 'all');
         if (status !== 'pass') message = firstProblem(checks);
@@ -165,9 +173,9 @@ const HOST_NAME_CHECK: PathCheck = {
 
 
 /** allOf semantics for `all`: fail beats error beats pass. anyOf: any pass passes. */
-function combine(checks: readonly Check[], results: Map<PathCheck, CheckResult>, mode: 'all' | 'any'): 'pass' | 'fail' | 'error' {
+function combine(checks: readonly Check[], results: Map<DecisionCheck, CheckResult>, mode: 'all' | 'any'): 'pass' | 'fail' | 'error' {
   const statuses = checks.map((c): 'pass' | 'fail' | 'error' =>
-    c.kind === 'path' ? results.get(c)!.status : combine(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
+    c.kind === 'path' || c.kind === 'alternatives' ? results.get(c)!.status : combine(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
   );
   if (mode === 'any') return statuses.includes('pass') ? 'pass' : statuses.includes('error') ? 'error' : statuses.length === 0 ? 'pass' : 'fail';
   return statuses.includes('fail') ? 'fail' : statuses.includes('error') ? 'error' : 'pass';

@@ -54,7 +54,10 @@ export interface ComplyOptions {
 }
 
 /** A control as reports show it (the checks themselves stay in the catalogue). */
-export type ControlInfo = Pick<Control, 'id' | 'title' | 'severity' | 'impact' | 'rationale' | 'remediation' | 'fix' | 'refs' | 'mode' | 'location' | 'builtin'> & {
+export type ControlInfo = Pick<
+  Control,
+  'id' | 'title' | 'severity' | 'impact' | 'rationale' | 'remediation' | 'fix' | 'fixes' | 'manualCheck' | 'refs' | 'mode' | 'location' | 'builtin'
+> & {
   runtime: { command: string }[];
 };
 
@@ -162,6 +165,8 @@ function controlInfo(c: Control): ControlInfo {
     rationale: c.rationale,
     remediation: c.remediation,
     fix: c.fix,
+    fixes: c.fixes,
+    ...(c.manualCheck !== undefined ? { manualCheck: c.manualCheck } : {}),
     refs: c.refs,
     mode: c.mode,
     location: c.location,

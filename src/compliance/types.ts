@@ -29,8 +29,11 @@ export function isFinding(status: ControlStatus | undefined): boolean {
   return status === 'fail' || status === 'error' || status === 'drift';
 }
 
-/** S, S/R and R in the reference table. */
-export type ControlMode = 'static' | 'static-runtime' | 'runtime';
+/**
+ * S, S/R and R in the reference table; `manual`: neither the evaluated configuration nor a
+ * command can decide it, an auditor must (the control says what to look at).
+ */
+export type ControlMode = 'static' | 'static-runtime' | 'runtime' | 'manual';
 
 export type Framework = 'cis' | 'stig' | 'nist';
 export const FRAMEWORKS: readonly Framework[] = ['cis', 'stig', 'nist'];
@@ -72,7 +75,27 @@ export interface AllOfCheck {
   location: SourceLocation;
 }
 
-export type Check = PathCheck | AnyOfCheck | AllOfCheck;
+/**
+ * One setting spelt differently across nixpkgs releases (an option renamed or replaced by
+ * a `settings` key): the first alternative this system declares decides; a removed
+ * option's stub (mkRemovedOptionModule) does not count as declared.
+ */
+export interface AlternativesCheck {
+  kind: 'alternatives';
+  alternatives: PathCheck[];
+  location: SourceLocation;
+}
+
+export type Check = PathCheck | AnyOfCheck | AllOfCheck | AlternativesCheck;
+
+/** The checks that get a verdict of their own: a path, or a set of alternatives. */
+export type DecisionCheck = PathCheck | AlternativesCheck;
+
+/** A fix snippet, for the nixpkgs releases it applies to (all when `releases` is absent). */
+export interface FixVariant {
+  releases?: string;
+  nix: string;
+}
 
 /**
  * A command run on the running system (a booted VM, or a live host with --target); the
@@ -114,8 +137,11 @@ export interface Control {
   impact: number;
   rationale: string;
   remediation: string;
-  /** A NixOS snippet that makes the checks pass. */
+  /** A NixOS snippet that makes the checks pass (the variants, each headed by its releases). */
   fix: string;
+  fixes: FixVariant[];
+  /** mode `manual`: what an auditor must look at to decide the control. */
+  manualCheck?: string;
   refs: ControlRefs;
   tags: string[];
   /** All must hold, otherwise the control is not-applicable. Empty: always applies. */

@@ -37,7 +37,8 @@ export function readsFromSuites(plannedCases: readonly PlannedCaseLike[]): Cover
 export type CheckLike =
   | { kind: 'path'; path: string; attrPath?: readonly string[]; location?: { file: string; line: number } }
   | { kind: 'anyOf'; anyOf: readonly CheckLike[] }
-  | { kind: 'allOf'; allOf: readonly CheckLike[] };
+  | { kind: 'allOf'; allOf: readonly CheckLike[] }
+  | { kind: 'alternatives'; alternatives: readonly CheckLike[] };
 
 export interface ControlLike {
   id: string;
@@ -47,14 +48,15 @@ export interface ControlLike {
 }
 
 /**
- * Every config path a control's `checks` and `appliesWhen` read (anyOf/allOf branches
- * included), located at the check when it has a location, else at the control.
+ * Every config path a control's `checks` and `appliesWhen` read (anyOf/allOf branches and
+ * alternatives included), located at the check when it has a location, else at the control.
  */
 export function readsFromControls(controls: readonly ControlLike[]): CoverageRead[] {
   const reads: CoverageRead[] = [];
   const visit = (control: ControlLike, check: CheckLike): void => {
     if (check.kind === 'anyOf') return check.anyOf.forEach((c) => visit(control, c));
     if (check.kind === 'allOf') return check.allOf.forEach((c) => visit(control, c));
+    if (check.kind === 'alternatives') return check.alternatives.forEach((c) => visit(control, c));
     const path = check.attrPath ? [...check.attrPath] : parseAttrPath(check.path);
     const at = check.location ?? control.location;
     if (path.length > 0) reads.push({ path, by: 'control', where: `${at.file}:${at.line}`, label: control.id });

@@ -52,7 +52,7 @@ const REDIRECT = /(?:^|[^\d&>])(?:\d*|&)(?:>>?|>\|)\s*(&?[^\s<>]*)/g;
 const ALWAYS_CHANGES = new Set([
   'rm', 'rmdir', 'mv', 'cp', 'dd', 'touch', 'mkdir', 'ln', 'truncate', 'shred', 'chmod', 'chown', 'chgrp', 'chattr',
   'kill', 'pkill', 'killall', 'reboot', 'shutdown', 'poweroff', 'halt', 'useradd', 'userdel', 'usermod', 'groupadd',
-  'groupdel', 'groupmod', 'passwd', 'chpasswd', 'insmod', 'rmmod', 'umount', 'swapon', 'swapoff', 'nixos-rebuild',
+  'groupdel', 'groupmod', 'chpasswd', 'insmod', 'rmmod', 'umount', 'swapon', 'swapoff', 'nixos-rebuild',
   'nix-collect-garbage', 'iptables-restore', 'ip6tables-restore', 'apparmor_parser', 'systemd-run',
 ]);
 
@@ -83,6 +83,8 @@ const READS_ONLY: Record<string, (args: string[]) => boolean> = {
   hostnamectl: (args) => !some(args, /^set-/) && !(args[0] === 'hostname' && args.length > 1),
   'nix-env': (args) => !some(args, /^(-\w*[ieu]\w*|--install|--uninstall|--upgrade|--set|--rollback|--delete-generations|--switch-generation|-G)$/),
   'nix-channel': (args) => !some(args, /^--(add|remove|update|rollback)$/),
+  // `passwd -S` only prints an account's status.
+  passwd: (args) => args.some((a) => a === '-S' || a === '--status') && args.every((a) => !a.startsWith('-') || /^(-S|--status|-a|--all|-Sa|-aS)$/.test(a)),
   crontab: (args) => args.includes('-l') && !some(args, /^-[er]$/),
   usbguard: (args) => !some(args, /^(allow-device|block-device|reject-device|append-rule|remove-rule|set-parameter)$/),
 };

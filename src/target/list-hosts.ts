@@ -1,13 +1,13 @@
 import type { ResolvedFlake } from '../nix/flake-ref.js';
 import type { Evaluator } from '../nix/evaluator.js';
 import { InfrastructureError } from '../util/errors.js';
-import { flakeEvalTarget } from './resolve-target.js';
+import { flakeEvalTarget, hostsAttrPath } from './resolve-target.js';
 
-/** The host names of a flake (`<hostsAttr>`), through the engine and its cache. */
+/** The host names of a flake (`<hostsAttr>`, an attribute path), through the engine and its cache. */
 export async function listHosts(flake: ResolvedFlake, hostsAttr: string, evaluator: Evaluator): Promise<string[]> {
   const { outcomes } = await evaluator.evaluate(
     flakeEvalTarget(flake, []),
-    [{ variant: { config: null, priority: 100 }, root: 'attr', path: [hostsAttr], evidence: false, names: true }],
+    [{ variant: { config: null, priority: 100 }, root: 'attr', path: hostsAttrPath(hostsAttr), evidence: false, names: true }],
   );
   const outcome = outcomes[0]!;
   if (outcome.status === 'error') throw new InfrastructureError(`cannot list ${hostsAttr} of ${flake.ref}:\n${outcome.error}`);

@@ -1,13 +1,13 @@
 import { dirname, relative } from 'node:path';
 import type { ResolvedFlake } from '../nix/flake-ref.js';
 import type { EvalTarget } from '../nix/evaluator.js';
-import { parseAttrPath } from '../suite/attr-path.js';
+import { AttrPathError, parseAttrPath } from '../suite/attr-path.js';
 import type { TargetSpec } from '../suite/suite.js';
 import { InputError } from '../util/errors.js';
 
 export interface TargetContext {
   flake?: ResolvedFlake;
-  /** nixosConfigurations, darwinConfigurations, homeConfigurations... */
+  /** nixosConfigurations, darwinConfigurations, homeConfigurations... or an attribute path (`a."b.c"`). */
   hostsAttr: string;
 }
 
@@ -31,13 +31,23 @@ export function resolveTarget(spec: TargetSpec, ctx: TargetContext): ResolvedTar
   }
   if (!ctx.flake) throw new InputError('a suite names a flake target but no flake is configured: pass --flake or set `flake:` in nixcheck.yaml');
   const flake = ctx.flake;
-  const attrPath = spec.host !== undefined ? [ctx.hostsAttr, spec.host] : parseAttrPath(spec.flakeAttr!);
+  const attrPath = spec.host !== undefined ? [...hostsAttrPath(ctx.hostsAttr), spec.host] : parseAttrPath(spec.flakeAttr!);
   return {
     key: `flake:${flake.ref}#${JSON.stringify(attrPath)}`,
     label: spec.host ?? spec.flakeAttr!,
     ...(spec.host !== undefined ? { host: spec.host } : {}),
     evalTarget: flakeEvalTarget(flake, attrPath),
   };
+}
+
+/** The attribute path of the hosts' attribute set (`nixosConfigurations`, `releaseVariants."26.05"`). */
+export function hostsAttrPath(hostsAttr: string): string[] {
+  try {
+    return parseAttrPath(hostsAttr);
+  } catch (err) {
+    if (err instanceof AttrPathError) throw new InputError(`bad hosts attribute "${hostsAttr}": ${err.message}`);
+    throw err;
+  }
 }
 
 /** An attribute of a flake as the evaluator takes it, with how Nix reads its sources. */

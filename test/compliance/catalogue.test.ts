@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { match } from '../../src/match/matchers.js';
 import { InputError } from '../../src/util/errors.js';
 import { parseAttrPath } from '../../src/suite/attr-path.js';
 import { loadCatalogue, pathChecks, getControl } from '../../src/compliance/catalogue.js';
@@ -64,9 +65,83 @@ describe('built-in catalogue', () => {
       if (c.mode === 'runtime') {
         expect(c.checks, c.id).toEqual([]);
         expect(c.runtime.length, c.id).toBeGreaterThan(0);
+      } else if (c.mode === 'manual') {
+        expect(c.checks, c.id).toEqual([]);
+        expect(c.runtime, c.id).toEqual([]);
+        expect(c.manualCheck?.trim().length, c.id).toBeGreaterThan(40);
       } else expect(c.checks.length, c.id).toBeGreaterThan(0);
       if (c.mode === 'static-runtime') expect(c.runtime.length, c.id).toBeGreaterThan(0);
     }
+  });
+
+  it('has runtime checks that only read the system and keep a failing check from looking like a pass', () => {
+    // Commands run on the system under test: nothing that writes, mounts, loads or
+    // (re)starts; no `grep -c`/`grep -q` whose exit status 1 means "no match" (with
+    // pipefail that reads as a failed command); output redirected only to /dev/null.
+    const writes = /(^|[|;&(]\s*|\b(then|else|do)\s+)(rm|mv|cp|chmod|chown|chgrp|tee|truncate|dd|mount|umount|insmod|rmmod|setenforce|useradd|usermod|passwd -[^S])\b|sed -i|sysctl -w|systemctl (start|stop|restart|reload|enable|disable|mask|kill)|auditctl -[DaAwWebfrR]|modprobe (?!-n)|nft (add|delete|flush|insert)|iptables -[ADIFXNP]/;
+    for (const c of controls) {
+      for (const r of c.runtime) {
+        const unquoted = r.command.replace(/'[^']*'/g, "''");
+        expect(unquoted, c.id).not.toMatch(writes);
+        // (awk's `$5 > 365` compares; a redirection's target is a path or a descriptor)
+        for (const redirect of r.command.match(/\d?>>?\s*(\/[^\s;|)]+|&\d)/g) ?? []) expect(redirect, `${c.id}: ${r.command}`).toMatch(/^(\d?>\s*\/dev\/null|2>&1)$/);
+        if (c.refs.stig && !c.refs.cis) expect(r.command, c.id).not.toMatch(/grep -[a-zA-Z]*[cq]/);
+      }
+    }
+  });
+
+  it('writes NIST SP 800-53 rev5 identifiers', () => {
+    const nist = withRef('nist').flatMap((c) => c.refs.nist!.map((n) => [c.id, n] as const));
+    // Statement parts are CM-6a, not CM-6(a); AU-8(1) was withdrawn (SC-45(1)).
+    expect(nist.filter(([, n]) => /^[A-Z]{2}-\d+\([a-z]\)/.test(n))).toEqual([]);
+    expect(nist.filter(([, n]) => n === 'AU-8(1)')).toEqual([]);
+    expect(control('timesyncd-enabled').refs.nist).toEqual(['SC-45(1)']);
+    expect(control('login-defs-encrypt-method').refs.nist).toEqual(['IA-5(1)(d)']);
+    expect(control('ssh-permit-root-login').refs.nist).toEqual(['AC-6(2)', 'AC-17a', 'IA-2', 'CM-7']);
+  });
+
+  it('carries the CIS wireless and bluetooth recommendations and the fixed usb-storage title', () => {
+    expect(control('wireless-disabled').refs.cis).toEqual([{ id: '3.1.2', level: 1, profiles: ['server'] }]);
+    expect(control('bluetooth-disabled').refs.cis).toEqual([
+      { id: '3.1.3', level: 1, profiles: ['server'] },
+      { id: '3.1.3', level: 2, profiles: ['workstation'] },
+    ]);
+    expect(control('kmod-usb-storage-disabled').title).toBe('The USB mass storage driver module cannot be loaded');
+  });
+
+  it('covers the whole CIS rule sets of 6.2.3.4, 6.2.3.8 and 6.2.3.19, and the STIG rule sets of its audit controls', () => {
+    const rulesOf = (c: Control) => [...(/security\.audit\.rules = \[([^\]]*)\]/.exec(c.fix)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+    const audit = controls.filter((c) => /security\.audit\.rules = \[/.test(c.fix));
+    expect(audit.length).toBeGreaterThan(15);
+    for (const c of audit) {
+      expect(holdsAll(c, { 'security.audit.enable': true, 'security.audit.rules': rulesOf(c) }), `${c.id}: its own fix`).toBe(true);
+    }
+    // The rule sets as the benchmark writes them pass; their 64-bit halves alone do not.
+    const time = [
+      '-a always,exit -F arch=b64 -S adjtimex,settimeofday -k time-change',
+      '-a always,exit -F arch=b32 -S adjtimex,settimeofday -k time-change',
+      '-a always,exit -F arch=b64 -S clock_settime -F a0=0x0 -k time-change',
+      '-a always,exit -F arch=b32 -S clock_settime -F a0=0x0 -k time-change',
+      '-w /etc/localtime -p wa -k time-change',
+    ];
+    expect(holdsAll(control('audit-rules-time-change'), { 'security.audit.enable': true, 'security.audit.rules': time })).toBe(true);
+    expect(holdsAll(control('audit-rules-time-change'), { 'security.audit.enable': true, 'security.audit.rules': time.filter((r) => !r.includes('b32')) })).toBe(false);
+    const identity = ['group', 'passwd', 'gshadow', 'shadow', 'security/opasswd', 'nsswitch.conf', 'pam.conf', 'pam.d'].map((f) => `-w /etc/${f} -p wa -k identity`);
+    expect(holdsAll(control('audit-rules-identity'), { 'security.audit.enable': true, 'security.audit.rules': identity })).toBe(true);
+    expect(holdsAll(control('audit-rules-identity'), { 'security.audit.enable': true, 'security.audit.rules': identity.slice(0, 4) })).toBe(false);
+    const modules = [
+      '-a always,exit -F arch=b64 -S init_module,finit_module,delete_module,create_module,query_module -F auid>=1000 -F auid!=unset -k kernel_modules',
+      '-a always,exit -F path=/usr/bin/kmod -F perm=x -F auid>=1000 -F auid!=unset -k kernel_modules',
+    ];
+    expect(holdsAll(control('audit-rules-kernel-modules'), { 'security.audit.enable': true, 'security.audit.rules': modules })).toBe(true);
+    expect(holdsAll(control('audit-rules-kernel-modules'), { 'security.audit.enable': true, 'security.audit.rules': modules.slice(0, 1) })).toBe(false);
+    // The STIG's 32-bit module rule is its own control.
+    expect(holdsAll(control('audit-rules-module-syscalls'), { 'security.audit.enable': true, 'security.audit.rules': modules })).toBe(false);
+    // A list of system calls with digits in a name (umount2) still counts.
+    expect(holdsAll(control('audit-rules-mount'), {
+      'security.audit.enable': true,
+      'security.audit.rules': ['-a always,exit -F arch=b64 -S umount2,mount -k m', '-a always,exit -F arch=b32 -S umount2,mount -k m'],
+    })).toBe(true);
   });
 
   it('covers the frameworks in sensible numbers', () => {
@@ -117,6 +192,23 @@ describe('built-in catalogue', () => {
     const all = withRef('stig').flatMap((c) => c.refs.stig!);
     for (const v of all) expect(v).toMatch(/^V-2680\d\d$|^V-2681\d\d$/);
     expect(new Set(all).size, 'one control per STIG rule').toBe(all.length);
+  });
+
+  it('maps every rule of the Anduril NixOS STIG V1R2 to a control', () => {
+    // V1R2 has 103 rules: V-268078 to V-268181 without V-268162 (removed after V1R1).
+    const rules = Array.from({ length: 268181 - 268078 + 1 }, (_, i) => `V-${268078 + i}`).filter((v) => v !== 'V-268162');
+    expect(rules).toHaveLength(103);
+    const covered = new Set(withRef('stig').flatMap((c) => c.refs.stig!));
+    expect(rules.filter((v) => !covered.has(v))).toEqual([]);
+    expect([...covered].filter((v) => !rules.includes(v))).toEqual([]);
+    // Each kind where it belongs: the audit rules are decided by the configuration, file
+    // modes only on the running system, and some rules only by a person.
+    expect(control('audit-rules-privileged-exec').refs.stig).toEqual(['V-268091', 'V-268148']);
+    expect(control('audit-rules-module-syscalls')).toMatchObject({ mode: 'static-runtime', refs: { stig: ['V-268096'] } });
+    expect(control('audit-logs-owned-by-root')).toMatchObject({ mode: 'runtime', refs: { stig: ['V-268111'] } });
+    expect(control('emergency-accounts-expire')).toMatchObject({ mode: 'manual', refs: { stig: ['V-268079'] } });
+    expect(control('telnet-not-installed')).toMatchObject({ severity: 'high', refs: { stig: ['V-268131'] } });
+    expect(control('login-max-sessions').severity).toBe('low');
   });
 
   it('has one kernel-module control per module, blacklist plus install override', () => {
@@ -202,6 +294,19 @@ describe('built-in catalogue', () => {
     expect(only.controls.map((c) => c.id)).toEqual(['my-critical', 'my-runtime']);
   });
 });
+
+/** Whether every check of a control holds for config values given per path (absent: undefined). */
+function holdsAll(c: Control, values: Record<string, unknown>): boolean {
+  const holds = (check: Check): boolean => {
+    if (check.kind === 'anyOf') return check.anyOf.some(holds);
+    if (check.kind === 'allOf') return check.allOf.every(holds);
+    if (check.kind === 'alternatives') return holds(check.alternatives.find((a) => a.path in values) ?? check.alternatives[0]!);
+    const value = values[check.path];
+    const observed = value === undefined && check.whenAbsent ? check.whenAbsent.value : value;
+    return match(check.matchers, { kind: 'value', exists: observed !== undefined, value: observed, type: null }).pass;
+  };
+  return c.checks.every(holds);
+}
 
 const minimal = (id: string, check = 'path: a.b\n        equals: 1') => `  - id: ${id}
     title: t

@@ -56,7 +56,7 @@ const EXPECTED: Record<string, [Status, Status]> = {
   'kmod-sctp-disabled': [F, P],
   // kernel.yaml
   'kernel-aslr-full': [P, P],
-  'kernel-ptrace-restricted': [F, P],
+  'kernel-ptrace-restricted': [P, P],
   'kernel-ptrace-admin-only': [F, P],
   'kernel-core-dumps-restricted': [F, F],
   'kernel-kptr-restrict': [P, P],
@@ -72,9 +72,9 @@ const EXPECTED: Record<string, [Status, Status]> = {
   'auditd-keep-logs': [NA, F],
   'auditd-disk-full-action': [NA, F],
   'audit-rules-sudoers': [F, P],
-  'audit-rules-time-change': [F, P],
-  'audit-rules-identity': [F, P],
-  'audit-rules-kernel-modules': [F, P],
+  'audit-rules-time-change': [F, F],
+  'audit-rules-identity': [F, F],
+  'audit-rules-kernel-modules': [F, F],
   'audit-config-immutable': [F, P],
   // mounts.yaml
   'tmp-separate-mount': [F, P],
@@ -116,6 +116,82 @@ const EXPECTED: Record<string, [Status, Status]> = {
   'ssh-permit-user-environment': [NA, P],
   'ssh-use-pam': [NA, P],
   'ssh-password-authentication': [NA, P],
+  // stig-access.yaml
+  'emergency-accounts-expire': [M, M],
+  'pam-faillock-three-attempts': [F, F],
+  'login-max-sessions': [F, F],
+  'pwquality-uppercase': [F, F],
+  'pwquality-lowercase': [F, F],
+  'pwquality-digit': [F, F],
+  'pwquality-difok': [F, F],
+  'pwquality-minlen-15': [F, F],
+  'pwquality-special': [F, F],
+  'pwquality-dictcheck': [F, F],
+  'login-defs-pass-min-days': [F, P],
+  'login-defs-pass-max-days-60': [F, F],
+  'login-defs-fail-delay': [F, F],
+  'login-defs-umask-077': [P, P],
+  'inactive-accounts-disabled': [F, F],
+  'unique-user-ids': [M, M],
+  'root-login-locked': [F, P],
+  'user-ssh-keys-passphrase': [M, M],
+  'pam-pwquality-enforced': [F, F],
+  'shadow-hashes-sha512': [M, M],
+  'pam-p11-enabled': [F, F],
+  'sssd-offline-credentials-expire': [NA, NA],
+  'pam-pkcs11-revocation': [F, F],
+  'pki-dod-root-ca': [M, M],
+  'opencryptoki-installed': [F, F],
+  // stig-audit.yaml
+  'audit-rules-privileged-exec': [F, F],
+  'audit-rules-mount': [F, F],
+  'audit-rules-file-deletion': [F, F],
+  'audit-rules-module-syscalls': [F, F],
+  'audit-rules-cron': [F, F],
+  'audit-rules-unsuccessful-access': [F, F],
+  'audit-rules-chown': [F, F],
+  'audit-rules-chmod': [F, F],
+  'audit-rules-xattr': [F, F],
+  'audit-rules-usermod': [F, F],
+  'audit-rules-chage-chcon': [F, F],
+  'audit-rules-lastlog': [F, F],
+  'audit-rules-account-files': [F, F],
+  'audit-loginuid-immutable': [F, F],
+  'auditd-space-left-action': [NA, F],
+  'auditd-admin-space-left-action': [NA, F],
+  'auditd-space-left-25-percent': [NA, F],
+  'auditd-admin-space-left-10-percent': [NA, F],
+  'auditd-log-group-root': [NA, P],
+  // stig-system.yaml
+  'console-banner-dod': [F, F],
+  'ssh-banner-dod': [NA, F],
+  'gdm-banner-dod': [NA, NA],
+  'gnome-idle-lock': [NA, NA],
+  'vlock-installed': [F, F],
+  'audit-service-active': [F, P],
+  'journald-running': [M, M],
+  'journald-upload-url': [F, F],
+  'journald-upload-server-authenticated': [F, F],
+  'audit-logs-owned-by-root': [M, M],
+  'audit-logs-group-root': [M, M],
+  'audit-log-directory-mode': [M, M],
+  'audit-log-files-mode': [M, M],
+  'audit-config-files-mode': [M, M],
+  'audit-config-owned-by-root': [M, M],
+  'audit-config-group-root': [M, M],
+  'system-log-files-owner': [M, M],
+  'system-log-files-group': [M, M],
+  'system-log-directories-mode': [M, M],
+  'system-log-files-mode': [M, M],
+  'audit-config-directories-mode': [M, M],
+  'telnet-not-installed': [P, P],
+  'public-directories-sticky': [M, M],
+  'disk-encryption': [F, F],
+  'time-servers-authoritative': [M, M],
+  'timesyncd-poll-interval': [F, F],
+  'aide-active': [M, M],
+  'firewall-rate-limit': [F, F],
+  'nixos-release-supported': [M, M],
   // stig.yaml
   'stig-fips-mode': [F, F],
   'nix-require-sigs': [P, P],
@@ -167,11 +243,11 @@ const broken: Record<string, Status> = { ...bare, 'sshd-service-enabled': P, ...
 const TABLES: Record<string, Record<string, Status>> = { bare, 'k3s-node': k3s, laptop, desktop: laptop, broken };
 
 const COUNTS: Record<string, Record<Status, number>> = {
-  bare: { pass: 25, fail: 56, error: 0, 'not-applicable': 24, manual: 0 },
-  'k3s-node': { pass: 69, fail: 33, error: 0, 'not-applicable': 2, manual: 1 },
-  laptop: { pass: 74, fail: 28, error: 0, 'not-applicable': 0, manual: 3 },
-  desktop: { pass: 74, fail: 28, error: 0, 'not-applicable': 0, manual: 3 },
-  broken: { pass: 38, fail: 61, error: 0, 'not-applicable': 5, manual: 1 },
+  bare: { pass: 28, fail: 95, error: 0, 'not-applicable': 33, manual: 22 },
+  'k3s-node': { pass: 72, fail: 78, error: 0, 'not-applicable': 5, manual: 23 },
+  laptop: { pass: 77, fail: 73, error: 0, 'not-applicable': 3, manual: 25 },
+  desktop: { pass: 77, fail: 73, error: 0, 'not-applicable': 3, manual: 25 },
+  broken: { pass: 41, fail: 101, error: 0, 'not-applicable': 13, manual: 23 },
 };
 
 /** Impacts straight from the catalogue files (README: default low .3, medium .5, high .7, critical .9). */
@@ -249,7 +325,7 @@ describe('compliance verdicts on the offline example flake', () => {
       const c = result.scores[host]!.overall.counts;
       expect({ pass: c.pass, fail: c.fail, error: c.error, 'not-applicable': c['not-applicable'], manual: c.manual }, host).toEqual(COUNTS[host]);
       expect(c.waived, host).toBe(0);
-      expect(c.total, host).toBe(105);
+      expect(c.total, host).toBe(178);
     }
   });
 
@@ -259,17 +335,19 @@ describe('compliance verdicts on the offline example flake', () => {
       const weighted = expectedWeighted(table, impacts);
       expect(result.scores[host]!.overall.weighted, host).toBeCloseTo(weighted, 9);
     }
-    // Hand-checked values: bare 11.9/36.3, k3s-node 31.3/47.0.
-    expect(expectedWeighted(bare, impacts)).toBeCloseTo((11.9 / 36.3) * 100, 9);
-    expect(expectedWeighted(k3s, impacts)).toBeCloseTo((31.3 / 47.0) * 100, 9);
+    // Hand-checked values: bare 13.6/57.5, k3s-node 33.2/71.2.
+    expect(expectedWeighted(bare, impacts)).toBeCloseTo((13.6 / 57.5) * 100, 9);
+    expect(expectedWeighted(k3s, impacts)).toBeCloseTo((33.2 / 71.2) * 100, 9);
   });
 
-  it('declares every option the catalogue reads, except the one nixos-25.05 does not have', () => {
+  it('declares every option the catalogue reads; options nixos-25.05 lacks are passed over as alternatives', () => {
     const missing = new Set<string>();
     for (const r of result.results) for (const c of [...r.checks, ...r.applicability]) if (c.status === 'error') missing.add(c.path);
-    // systemd.coredump.settings arrived after nixos-25.05 (which has extraConfig only); the
-    // control's anyOf branch on it errors, its other checks decide (see EXPECTED.md).
-    expect([...missing]).toEqual(['systemd.coredump.settings.Coredump.Storage']);
+    expect([...missing]).toEqual([]);
+    // systemd.coredump.settings arrived in 26.05: on 25.05 extraConfig decides.
+    const storage = verdict('bare', 'kernel-core-dumps-restricted').checks.find((c) => c.alternatives?.paths[0] === 'systemd.coredump.settings.Coredump.Storage')!;
+    expect(storage).toMatchObject({ path: 'systemd.coredump.extraConfig', status: 'fail', value: '' });
+    expect(storage.alternatives!.passedOver).toEqual([{ path: 'systemd.coredump.settings.Coredump.Storage', reason: 'no option is declared at this path' }]);
   });
 
   it('on bare, skips the sshd controls (sshd off) and fails on NixOS defaults', () => {
@@ -285,13 +363,19 @@ describe('compliance verdicts on the offline example flake', () => {
     expect(['default', 'upstream']).toContain(nullok.checks[0]!.valueSource);
     expect(nullok.checks[0]!.evidence!.definitions[0]).toMatchObject({ localFile: 'fixtures/offline/nixos-options/security.nix', upstream: true, priority: 100 });
 
+    // NixOS no longer sets ptrace_scope: the kernel's Yama default (1) applies.
     const ptrace = verdict('bare', 'kernel-ptrace-restricted');
-    expect(ptrace.status).toBe('fail');
-    expect(ptrace.checks[0]).toMatchObject({ value: 0, valueSource: 'upstream' });
-    expect(ptrace.checks[0]!.evidence).toMatchObject({ priority: 1000, priorityName: 'mkDefault', source: 'upstream' });
-    expect(ptrace.checks[0]!.evidence!.definitions[0]).toMatchObject({
+    expect(ptrace.status).toBe('pass');
+    expect(ptrace.checks[0]).toMatchObject({ exists: false, value: 1, valueSource: 'documented-default', note: 'Yama LSM default' });
+    expect(verdict('bare', 'kernel-ptrace-admin-only').checks[0]).toMatchObject({ status: 'fail', value: 1, valueSource: 'documented-default' });
+
+    // kptr_restrict: NixOS's own mkDefault 1, located in the imitated NixOS module.
+    const kptr = verdict('bare', 'kernel-kptr-restrict');
+    expect(kptr.checks[0]).toMatchObject({ status: 'pass', value: 1, valueSource: 'upstream' });
+    expect(kptr.checks[0]!.evidence).toMatchObject({ priority: 1000, priorityName: 'mkDefault', source: 'upstream' });
+    expect(kptr.checks[0]!.evidence!.definitions[0]).toMatchObject({
       localFile: 'fixtures/offline/nixos-options/boot.nix',
-      line: lineOf('fixtures/offline/nixos-options/boot.nix', /"kernel\.yama\.ptrace_scope" = lib\.mkDefault 0/),
+      line: lineOf('fixtures/offline/nixos-options/boot.nix', /"kernel\.kptr_restrict" = lib\.mkDefault 1/),
       priority: 1000,
       upstream: true,
     });

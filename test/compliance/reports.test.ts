@@ -23,7 +23,7 @@ describe('compliance reports for the offline example flake', () => {
       waivers,
       [
         'waivers:',
-        '  - control: kernel-ptrace-restricted',
+        '  - control: kernel-ptrace-admin-only',
         '    hosts: "ba*"',
         '    justification: debuggers are needed on this lab machine',
         '    expires: 2027-01-31',
@@ -51,8 +51,8 @@ describe('compliance reports for the offline example flake', () => {
   }, 120_000);
 
   it('applies waivers, reports expired ones, and gates', () => {
-    expect(verdict('bare', 'kernel-ptrace-restricted')).toMatchObject({ status: 'waived', waiver: { justification: 'debuggers are needed on this lab machine' } });
-    expect(verdict('k3s-node', 'kernel-ptrace-restricted').status).not.toBe('waived');
+    expect(verdict('bare', 'kernel-ptrace-admin-only')).toMatchObject({ status: 'waived', waiver: { justification: 'debuggers are needed on this lab machine' } });
+    expect(verdict('k3s-node', 'kernel-ptrace-admin-only').status).not.toBe('waived');
     expect(verdict('bare', 'auditd-enabled')).toMatchObject({ status: 'fail', expiredWaiver: { expires: '2026-01-01' } });
     expect(result.expiredWaivers.map((w) => w.control)).toEqual(['auditd-enabled']);
     expect(result.gate.failed).toBe(true);

@@ -14,7 +14,7 @@ function rt(command: string, expect: RuntimeCheck['expect'], more: Partial<Runti
 
 function control(id: string, runtime: RuntimeCheck[], withStaticCheck = true): Control {
   return {
-    id, title: id, severity: 'medium', impact: 0.5, rationale: 'r', remediation: 'm', fix: 'f', refs: {}, tags: [], appliesWhen: [],
+    id, title: id, severity: 'medium', impact: 0.5, rationale: 'r', remediation: 'm', fix: 'f', fixes: [{ nix: 'f' }], refs: {}, tags: [], appliesWhen: [],
     checks: withStaticCheck ? [{ kind: 'path', path: KPTR_PATH, attrPath: KPTR, matchers: { gte: 1 }, location: at }] : [],
     runtime, mode: withStaticCheck ? 'static-runtime' : 'runtime', location: at, builtin: true,
   };

@@ -67,7 +67,7 @@ describe('score', () => {
   it('groups by NIST family, counting a control once per family', () => {
     const g = scoreBy(
       [
-        v('a', 'pass', 'high', { nist: ['AC-6(2)', 'AC-17(a)', 'IA-2'] }),
+        v('a', 'pass', 'high', { nist: ['AC-6(2)', 'AC-17a', 'IA-2'] }),
         v('b', 'fail', 'medium', { nist: ['AC-3'] }),
         v('c', 'fail', 'low', {}),
       ],

@@ -14,6 +14,7 @@ describe('systemChange', () => {
       "iptables-save 2>/dev/null || nft list ruleset",
       "cat a 2>/dev/null >&2; date +%s; ip addr show; mount",
       "crontab -l -u root",
+      "passwd -S root | awk '{ print $2 }'",
       "sleep 1 & wait",
     ]) {
       expect(systemChange(command), command).toBeNull();
@@ -32,6 +33,8 @@ describe('systemChange', () => {
     expect(systemChange('nft flush ruleset')).toBe('runs nft flush ruleset');
     expect(systemChange('auditctl -e 0')).toBe('runs auditctl -e 0');
     expect(systemChange('date -s @0')).toBe('runs date -s @0');
+    expect(systemChange('passwd -l root')).toBe('runs passwd -l root');
+    expect(systemChange('passwd -S -l root')).toBe('runs passwd -S -l root');
     expect(systemChange('echo x > /etc/motd')).toBe('writes to a file: echo x > /etc/motd');
     expect(systemChange('echo a>>b')).toBe('writes to a file: echo a>>b');
   });

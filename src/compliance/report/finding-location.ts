@@ -1,4 +1,5 @@
 import { describeSite, priorityName } from '../../evidence/evidence.js';
+import { describeAlternative } from '../alternatives.js';
 import type { CheckResult, ControlResult } from '../evaluate-controls.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { describeDrift, describeRuntimeProblem } from '../runtime-verdicts.js';
@@ -34,8 +35,16 @@ export function liveDetails(result: ControlResult): string[] {
   ];
 }
 
-/** One line on where the value came from: "set by X:12 (mkForce), overriding Y:88 (mkDefault)". */
+/**
+ * One line on where the value came from: "set by X:12 (mkForce), overriding Y:88
+ * (mkDefault)", and, for a check with alternatives, which option it was read from.
+ */
 export function describeValueSource(check: CheckResult): string {
+  const alternative = describeAlternative(check);
+  return alternative ? `${describeSource(check)}; ${alternative}` : describeSource(check);
+}
+
+function describeSource(check: CheckResult): string {
   switch (check.valueSource) {
     case 'documented-default':
       return `not set anywhere; effective default ${JSON.stringify(check.value)} (${check.note ?? 'documented default'})`;
