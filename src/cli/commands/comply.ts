@@ -10,6 +10,7 @@ import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings, positiveNumber } from '../evaluation-flags.js';
+import { SHARD_FLAGS, shardRequest } from '../shard-flags.js';
 
 export const complyCommand: Command = {
   name: 'comply',
@@ -28,6 +29,7 @@ export const complyCommand: Command = {
     { name: 'today', type: 'string', value: 'YYYY-MM-DD', description: 'The date waivers expire against. Default: today.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again.' },
     { name: 'runtime', type: 'boolean', description: 'Also run the runtime checks inside one NixOS VM per host (needs KVM and nixpkgs); their results merge into the verdicts.' },
+    ...SHARD_FLAGS,
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
@@ -41,6 +43,8 @@ export const complyCommand: Command = {
     const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
     const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
+    const cacheDir = values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir());
+    const shard = await shardRequest(values, 'comply', cacheDir, cwd);
     const result = await runComply({
       ...settings,
       flake,
@@ -54,7 +58,8 @@ export const complyCommand: Command = {
       ...(failOn ? { failOn: failOn as Severity } : {}),
       ...(values.today ? { today: values.today as string } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
-      cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
+      cacheDir,
+      ...(shard ? { shard } : {}),
       ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),
     });
     const { failures } = await writeComplianceReports(result, outDir, formats);
