@@ -50,43 +50,39 @@ export const mergeReportsCommand: Command = {
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
 
     const inputs = await readInputs(positionals.map((d) => resolve(cwd, d)));
+    // Everything is checked and merged before anything is written.
+    const test = inputs.test.length ? mergeRunResults(inputs.test as ShardFile<RunResult>[], 'results.json files', unitCaseTarget) : undefined;
+    const comply = inputs.comply.length ? mergeComplianceResults(inputs.comply as ShardFile<ComplianceResult>[]) : undefined;
+    const vm = inputs.vm.length ? mergeRunResults(inputs.vm as ShardFile<RunResult>[], 'vm-results.json files', vmCaseTarget) : undefined;
+
     const costs: CostRecord = { version: 1, costs: {} };
     const failures: string[] = [];
-    const notes: string[] = [];
-    let code: number = EXIT.ok;
-    const worst = (c: number) => (code = Math.max(code, c));
-
-    if (inputs.test.length) {
-      const merged = mergeRunResults(inputs.test as ShardFile<RunResult>[], 'results.json files', unitCaseTarget);
-      notes.push(...merged.notes);
-      costs.costs.test = carried(usedCosts(merged.shards), measuredDurations(merged.result.evaluations));
-      failures.push(...(await writeReports(merged.result, reporters, outDir)).failures);
-      worst(exitCodeFor(merged.result));
+    const codes: number[] = [EXIT.ok];
+    if (test) {
+      costs.costs.test = carried(usedCosts(test.shards), measuredDurations(test.result.evaluations));
+      failures.push(...(await writeReports(test.result, reporters, outDir)).failures);
+      codes.push(exitCodeFor(test.result));
     }
-    if (inputs.comply.length) {
-      const merged = mergeComplianceResults(inputs.comply as ShardFile<ComplianceResult>[]);
-      notes.push(...merged.notes);
-      costs.costs.comply = carried(usedCosts(merged.shards), measuredDurations(merged.result.evaluations));
-      failures.push(...(await writeComplianceReports(merged.result, outDir, formats)).failures);
-      process.stdout.write(formatComplianceTerminal(merged.result));
-      worst(merged.result.gate.failed ? EXIT.failures : EXIT.ok);
+    if (comply) {
+      costs.costs.comply = carried(usedCosts(comply.shards), measuredDurations(comply.result.evaluations));
+      failures.push(...(await writeComplianceReports(comply.result, outDir, formats)).failures);
+      process.stdout.write(formatComplianceTerminal(comply.result));
+      codes.push(comply.result.gate.failed ? EXIT.failures : EXIT.ok);
     }
-    if (inputs.vm.length) {
-      const merged = mergeRunResults(inputs.vm as ShardFile<RunResult>[], 'vm-results.json files', vmCaseTarget);
-      notes.push(...merged.notes);
-      const tests = entriesByTarget(merged.shards, (r) => r.cases, vmCaseTarget).map((t) => ({ id: t.id, cases: t.entries }));
-      costs.costs.vm = carried(usedCosts(merged.shards), vmTestDurations(tests));
-      failures.push(...(await writeReports(merged.result, vmReporters('vm'), outDir)).failures);
-      worst(exitCodeFor(merged.result));
+    if (vm) {
+      const tests = entriesByTarget(vm.shards, (r) => r.cases, vmCaseTarget).map((t) => ({ id: t.id, cases: t.entries }));
+      costs.costs.vm = carried(usedCosts(vm.shards), vmTestDurations(tests));
+      failures.push(...(await writeReports(vm.result, vmReporters('vm'), outDir)).failures);
+      codes.push(exitCodeFor(vm.result));
     }
     try {
       await writeCostRecord(join(outDir, COST_RECORD_FILE), costs);
     } catch (err) {
       failures.push(`shard costs: ${(err as Error).message}`);
     }
-    for (const n of notes) process.stderr.write(`nixcheck: note: ${n}\n`);
+    for (const note of [test, comply, vm].flatMap((m) => m?.notes ?? [])) process.stderr.write(`nixcheck: note: ${note}\n`);
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
-    return failures.length ? EXIT.infrastructure : code;
+    return failures.length ? EXIT.infrastructure : Math.max(...codes);
   },
 };
 
