@@ -60,7 +60,13 @@ export function selectShard<T>(items: readonly T[], targetOf: TargetOf<T>, reque
     groups.set(key, group);
   }
   const list = [...groups.values()];
-  const shardOf = splitTargets(list, request.count, request.costs);
+  // A run records a target under the label its evaluation had, which may be an alias.
+  const costs: Durations = {};
+  for (const t of list) {
+    const recorded = [t.id, ...t.labels].find((label) => Object.hasOwn(request.costs, label));
+    if (recorded !== undefined) costs[t.id] = request.costs[recorded]!;
+  }
+  const shardOf = splitTargets(list, request.count, costs);
   const targets = list.map((t, i): ShardTarget => {
     const aliases = [...t.labels].filter((l) => l !== t.id);
     return { id: t.id, shard: shardOf[i]!, ...(aliases.length ? { aliases } : {}) };
@@ -73,7 +79,6 @@ export function selectShard<T>(items: readonly T[], targetOf: TargetOf<T>, reque
     selected.push(item);
     positions.push(i);
   });
-  const costs = Object.fromEntries(list.filter((t) => Object.hasOwn(request.costs, t.id)).map((t) => [t.id, request.costs[t.id]!]));
   return { items: selected, positions, targets, costs };
 }
 

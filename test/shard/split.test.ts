@@ -103,6 +103,16 @@ describe('selectShard', () => {
     expect(s.targets[0]!.aliases).toEqual(['laptop']);
   });
 
+  it('finds a target\'s recorded cost under any of its labels', () => {
+    const items = [
+      { key: 'k1', label: 'nixosConfigurations.laptop' },
+      { key: 'k1', label: 'laptop' },
+      { key: 'k2', label: 'bare' },
+    ];
+    const s = selectShard(items, (x) => x, { index: 1, count: 2, costs: { laptop: 700 } });
+    expect(s.costs).toEqual({ 'nixosConfigurations.laptop': 700 });
+  });
+
   it('records the costs it split by, for the targets of the run only', () => {
     const s = selectShard(['a', 'b'], byName, { index: 1, count: 2, costs: { a: 5, z: 9 } });
     expect(s.costs).toEqual({ a: 5 });
