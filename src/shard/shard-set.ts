@@ -15,7 +15,7 @@ export interface ShardFile<T> {
 export type Sharded<T> = ShardFile<T & { shard: ShardInfo }>;
 
 export interface ShardSetSpec<T, E> {
-  /** What the files hold, for messages: "results.json". */
+  /** What the files are, for messages: "results.json files". */
   what: string;
   /** The entries `shard.order` numbers: cases, or compliance results. */
   entries: (data: T) => readonly E[];
@@ -36,6 +36,7 @@ export function checkShardSet<T extends { shard?: ShardInfo }, E>(files: readonl
   const count = first.data.shard.count;
   for (const s of shards) {
     const info = s.data.shard;
+    if (info.index > info.count) throw new InputError(`${shown(s)} says it is shard ${partName(info)}, which no split has`);
     if (info.count !== count) throw new InputError(`${shown(first)} is shard ${partName(first.data.shard)} but ${shown(s)} is shard ${partName(info)}: they are not parts of one run`);
     const twin = shards.find((o) => o !== s && o.data.shard.index === info.index);
     if (twin) throw new InputError(`shard ${partName(info)} is given twice (${shown(twin)} and ${shown(s)}): overlapping shards`);
@@ -147,7 +148,9 @@ export function entriesByTarget<T, E>(
   for (const s of shards) {
     entries(s.data).forEach((entry, i) => {
       const id = targetOf(entry, s.data.shard.order[i]!, s.data.shard);
-      groups.set(id, [...(groups.get(id) ?? []), entry]);
+      const list = groups.get(id) ?? [];
+      list.push(entry);
+      groups.set(id, list);
     });
   }
   return [...groups].map(([id, list]) => ({ id, entries: list }));

@@ -25,7 +25,7 @@ export interface RunSuitesOptions extends TargetContext {
   locator: SourceLocator;
   /** Only targets whose label (host name) is listed. */
   hosts?: string[];
-  /** Only this shard's targets (by label) of the plan. */
+  /** Only the targets of the plan that this shard runs (`--shard i/n`). */
   shard?: ShardRequest;
 }
 

@@ -16,7 +16,7 @@ import { displayPath } from '../../util/yaml-source.js';
 import { vmTestDurations } from '../../vm/integration/index.js';
 import { listFlag, type Command } from '../command.js';
 import { exitCodeFor, reportersFor } from './test.js';
-import { vmReporters } from './vm.js';
+import { vmExitCode, vmReporters } from './vm.js';
 
 /** The result files merge-reports looks for in each directory, with their schemas. */
 const INPUTS = { test: ['results.json', 'results'], comply: ['compliance.json', 'compliance'], vm: ['vm-results.json', 'results'] } as const;
@@ -73,7 +73,7 @@ export const mergeReportsCommand: Command = {
       const tests = entriesByTarget(vm.shards, (r) => r.cases, vmCaseTarget).map((t) => ({ id: t.id, cases: t.entries }));
       costs.costs.vm = carried(usedCosts(vm.shards), vmTestDurations(tests));
       failures.push(...(await writeReports(vm.result, vmReporters('vm'), outDir)).failures);
-      codes.push(exitCodeFor(vm.result));
+      codes.push(vmExitCode(vm.result));
     }
     try {
       await writeCostRecord(join(outDir, COST_RECORD_FILE), costs);

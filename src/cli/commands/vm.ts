@@ -6,7 +6,7 @@ import { jsonReporter } from '../../report/json-reporter.js';
 import { junitReporter } from '../../report/junit-reporter.js';
 import type { Reporter } from '../../report/reporter.js';
 import { terminalReporter } from '../../report/terminal-reporter.js';
-import type { CaseResult } from '../../result/model.js';
+import type { CaseResult, RunResult } from '../../result/model.js';
 import { buildRunResult } from '../../run/run-result.js';
 import { writeReports } from '../../run/test-run.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -91,6 +91,11 @@ async function report(cases: CaseResult[], started: number, startedAt: Date, fla
   const { failures } = await writeReports(result, reporters, outDir);
   for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
   if (failures.length) return EXIT.infrastructure;
+  return vmExitCode(result);
+}
+
+/** 1 when a VM test step failed or errored. */
+export function vmExitCode(result: RunResult): number {
   return result.summary.fail + result.summary.error > 0 ? EXIT.failures : EXIT.ok;
 }
 
