@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { readCacheCosts, readGivenCosts, withMeasured } from '../../src/shard/cost-record.js';
 import { byName, selectShard } from '../../src/shard/select.js';
 import { parseShardSpec } from '../../src/shard/spec.js';
 import { splitTargets, type SplitTarget } from '../../src/shard/split.js';
 import { InputError } from '../../src/util/errors.js';
-import { tempDir } from '../helpers/paths.js';
+import { REPO, tempDir } from '../helpers/paths.js';
 
 const targets = (ids: string[], size = 1): SplitTarget[] => ids.map((id) => ({ id, size }));
 const assignment = (list: SplitTarget[], count: number, costs: Record<string, number> = {}) => {
@@ -29,6 +30,20 @@ describe('parseShardSpec', () => {
   it.each(['0/3', '4/3', '1/0', '3', 'a/b', '1/3/4', '-1/3', '1.5/3', '', ' /3'])('rejects %j', (value) => {
     expect(() => parseShardSpec(value)).toThrow(InputError);
     expect(() => parseShardSpec(value)).toThrow(/--shard expects i\/n/);
+  });
+});
+
+describe('--shard on the command line', () => {
+  it.each([
+    ['test', '4/3', /--shard expects i\/n/],
+    ['comply', '1/0', /--shard expects i\/n/],
+    ['vm', 'two/3', /--shard expects i\/n/],
+  ])('nixcheck %s --shard %s exits 2 before evaluating anything', async (command, value, message) => {
+    const out = tempDir();
+    const args = [command, ...(command === 'vm' ? ['run'] : []), '--shard', value, '--out', out];
+    const r = await execa('npx', ['tsx', 'src/cli/bin.ts', ...args], { cwd: REPO, reject: false, env: { XDG_CACHE_HOME: tempDir() } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
   });
 });
 
