@@ -4,10 +4,11 @@ import { complyCommand } from './commands/comply.js';
 import { coverageCommand } from './commands/coverage.js';
 import { gpuCommand } from './commands/gpu.js';
 import { initCommand } from './commands/init.js';
+import { mergeReportsCommand } from './commands/merge-reports.js';
 import { testCommand } from './commands/test.js';
 import { chaosCommand, vmCommand } from './commands/vm.js';
 
-export const COMMANDS: Command[] = [testCommand, complyCommand, coverageCommand, vmCommand, chaosCommand, gpuCommand, initCommand];
+export const COMMANDS: Command[] = [testCommand, complyCommand, coverageCommand, vmCommand, chaosCommand, gpuCommand, initCommand, mergeReportsCommand];
 
 export function mainHelp(): string {
   return [
@@ -16,7 +17,7 @@ export function mainHelp(): string {
     'Usage: nixcheck <command> [flags]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(Math.max(...COMMANDS.map((x) => x.name.length)))}  ${c.summary}`),
     '',
     'Exit codes: 0 all passed, 1 assertions failed, 2 usage/config/suite error, 3 Nix or infrastructure failure.',
     'Run `nixcheck <command> --help` for its flags.',

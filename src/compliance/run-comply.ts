@@ -11,6 +11,8 @@ import { resolveFlake } from '../nix/flake-ref.js';
 import { Evaluator } from '../nix/evaluator.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import { RunEvents } from '../run/events.js';
+import { measuredDurations, recordCosts } from '../shard/cost-record.js';
+import { byName, selectShard, shardInfo, type ShardInfo, type ShardRequest } from '../shard/select.js';
 import { VERSION } from '../run/test-run.js';
 import { listHosts } from '../target/list-hosts.js';
 import { resolveTarget } from '../target/resolve-target.js';
@@ -51,7 +53,12 @@ export interface ComplyOptions {
   timeoutMs: number;
   cacheDir: string | null;
   events?: RunEvents;
+  /** Score only this shard's hosts (`--shard i/n`). */
+  shard?: ShardRequest;
 }
+
+/** The gate's verdict, with the thresholds it applied (so merged shards can apply them again). */
+export type ComplianceGate = GateResult & { failUnder?: number; failOn?: Severity };
 
 /** A control as reports show it (the checks themselves stay in the catalogue). */
 export type ControlInfo = Pick<
@@ -79,8 +86,10 @@ export interface ComplianceResult {
   scores: Record<string, HostScores>;
   expiredWaivers: Waiver[];
   baseline?: BaselineDiff;
-  gate: GateResult;
+  gate: ComplianceGate;
   evaluations: { target: string; durationMs: number; cached: boolean; processes: number }[];
+  /** Only in a `--shard i/n` run's file. */
+  shard?: ShardInfo;
 }
 
 export async function runComply(options: ComplyOptions): Promise<ComplianceResult> {
@@ -105,11 +114,6 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const profileControls = Object.fromEntries(
     [...profiles.byId.keys()].map((id) => [id, resolveProfile(id, profiles, catalogue).map((c) => c.id)]),
   );
-  // Without a gate, any finding fails the run; with one, only the gates decide.
-  const gates: GateResult[] = [];
-  if (options.failUnder !== undefined) gates.push(failUnder(waived, options.failUnder));
-  if (options.failOn) gates.push(failOn(waived, options.failOn));
-  if (gates.length === 0) gates.push(failOnFindings(waived));
 
   return {
     schemaVersion: 1,
@@ -130,8 +134,31 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
     scores: scoreReport(waived, profileControls),
     expiredWaivers: expiredWaivers(waivers, today),
     ...(baseline ? { baseline: compareBaseline(baseline, waived) } : {}),
-    gate: combineGates(...gates),
+    gate: complianceGate(waived, options),
     evaluations: evaluation?.stats ?? [],
+    ...(evaluation?.selection ? { shard: shardInfo(options.shard!, evaluation.selection, positionsByHost(waived, evaluation.allHosts)) } : {}),
+  };
+}
+
+/** Each result's position in the whole run: its host's (results are host by host). */
+function positionsByHost(results: readonly ControlVerdict[], allHosts: readonly string[]): number[] {
+  const index = new Map(allHosts.map((h, i) => [h, i]));
+  return results.map((r) => index.get(r.host)!);
+}
+
+/**
+ * --fail-under and --fail-on over the verdicts, the thresholds kept with the outcome.
+ * Without a gate, any finding fails the run; with one, only the gates decide.
+ */
+export function complianceGate(verdicts: readonly ControlVerdict[], settings: { failUnder?: number; failOn?: Severity }): ComplianceGate {
+  const gates: GateResult[] = [];
+  if (settings.failUnder !== undefined) gates.push(failUnder(verdicts, settings.failUnder));
+  if (settings.failOn) gates.push(failOn(verdicts, settings.failOn));
+  if (gates.length === 0) gates.push(failOnFindings(verdicts));
+  return {
+    ...combineGates(...gates),
+    ...(settings.failUnder !== undefined ? { failUnder: settings.failUnder } : {}),
+    ...(settings.failOn ? { failOn: settings.failOn } : {}),
   };
 }
 
@@ -143,7 +170,9 @@ async function evaluateFlake(controls: readonly Control[], hosts: readonly strin
   const allHosts = await listHosts(flake, options.hostsAttr, evaluator);
   const unknownHosts = (hosts ?? []).filter((h) => !allHosts.includes(h));
   if (unknownHosts.length) throw new InputError(`no host ${unknownHosts.join(', ')} in ${options.hostsAttr}; hosts: ${allHosts.join(', ')}`);
-  const hostNames = hosts ? [...hosts] : allHosts;
+  const wanted = hosts ? [...hosts] : allHosts;
+  const selection = options.shard ? selectShard(wanted, byName, options.shard) : undefined;
+  const hostNames = selection?.items ?? wanted;
   const targets = hostNames.map((host) => ({ host, target: resolveTarget({ host }, { flake, hostsAttr: options.hostsAttr }) }));
   const roots = flake.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
   const locator = new SourceLocator(roots, (options.upstream ?? []).map((g) => resolve(options.baseDir, g)));
@@ -153,7 +182,9 @@ async function evaluateFlake(controls: readonly Control[], hosts: readonly strin
     events: options.events ?? new RunEvents(),
     locator,
   });
-  return { ...evaluated, hosts: hostNames, flakeRef: flake.ref };
+  // Shards only read the record: every shard of a run must split with the same costs.
+  if (!options.shard) await recordCosts(options.cacheDir, 'comply', measuredDurations(evaluated.stats));
+  return { ...evaluated, hosts: hostNames, allHosts: wanted, selection, flakeRef: flake.ref };
 }
 
 function controlInfo(c: Control): ControlInfo {

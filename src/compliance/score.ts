@@ -172,9 +172,11 @@ export function compareBaseline(baseline: readonly ControlVerdict[], current: re
     const a = score(current.filter((v) => v.host === host)).weighted;
     hosts[host] = { before: b, after: a, delta: a === null || b === null ? null : a - b };
   }
-  const order = (x: VerdictChange, y: VerdictChange) => (x.host + x.controlId < y.host + y.controlId ? -1 : 1);
-  return { newlyFailing: newlyFailing.sort(order), newlyPassing: newlyPassing.sort(order), hosts };
+  return { newlyFailing: newlyFailing.sort(changeOrder), newlyPassing: newlyPassing.sort(changeOrder), hosts };
 }
+
+/** The order of a baseline diff's changes: by host, then control. */
+export const changeOrder = (x: VerdictChange, y: VerdictChange): number => (x.host + x.controlId < y.host + y.controlId ? -1 : 1);
 
 // ---- gates -----------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
  * The one result model every reporter reads (results.json is this, serialised).
  * Reporters never evaluate anything: all they know is in here.
  */
+import type { ShardInfo } from '../shard/select.js';
 import type { SourceLocation } from '../util/errors.js';
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
@@ -101,6 +102,8 @@ export interface RunResult {
   evaluations: { target: string; durationMs: number; cached: boolean; processes: number }[];
   cases: CaseResult[];
   summary: Summary;
+  /** Only in a `--shard i/n` run's file. */
+  shard?: ShardInfo;
 }
 
 export function summarize(cases: readonly CaseResult[]): Summary {

@@ -1,4 +1,5 @@
 import { summarize, type CaseResult, type RunResult } from '../result/model.js';
+import type { ShardInfo } from '../shard/select.js';
 import { VERSION } from './version.js';
 
 /** The one result model, for any kind of run (unit, integration, chaos). */
@@ -9,6 +10,7 @@ export function buildRunResult(input: {
   nixVersion: string | null;
   flake?: string;
   evaluations?: RunResult['evaluations'];
+  shard?: ShardInfo;
 }): RunResult {
   return {
     schemaVersion: 1,
@@ -20,5 +22,6 @@ export function buildRunResult(input: {
     evaluations: input.evaluations ?? [],
     cases: input.cases,
     summary: summarize(input.cases),
+    ...(input.shard ? { shard: input.shard } : {}),
   };
 }

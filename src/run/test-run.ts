@@ -5,6 +5,8 @@ import { Evaluator } from '../nix/evaluator.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import type { Reporter } from '../report/reporter.js';
 import type { RunResult } from '../result/model.js';
+import { measuredDurations, recordCosts } from '../shard/cost-record.js';
+import type { ShardRequest } from '../shard/select.js';
 import { loadSuites } from '../suite/load-suites.js';
 import { runSuites } from '../suite/run-suites.js';
 import { RunEvents } from './events.js';
@@ -24,6 +26,8 @@ export interface TestRunOptions {
   reporters: Reporter[];
   /** Globs of local module files that are not the user's own (see SourceLocator). */
   upstream?: string[];
+  /** Run only this shard's targets (`--shard i/n`). */
+  shard?: ShardRequest;
 }
 
 export { VERSION } from './version.js';
@@ -38,7 +42,7 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
   const events = new RunEvents();
   for (const r of options.reporters) if (r.onEvent) events.on((e) => r.onEvent!(e));
   const evaluator = new Evaluator({ timeoutMs: options.timeoutMs, cacheDir: options.cacheDir });
-  const { cases, stats, nixVersion } = await runSuites(suites, {
+  const { cases, stats, nixVersion, shard } = await runSuites(suites, {
     ...(flake ? { flake } : {}),
     hostsAttr: options.hostsAttr,
     ...(options.hosts ? { hosts: options.hosts } : {}),
@@ -46,7 +50,10 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
     jobs: options.jobs,
     events,
     locator: new SourceLocator(roots, (options.upstream ?? []).map((g) => resolve(options.baseDir, g))),
+    ...(options.shard ? { shard: options.shard } : {}),
   });
+  // Shards only read the record: every shard of a run must split with the same costs.
+  if (!options.shard) await recordCosts(options.cacheDir, 'test', measuredDurations(stats));
   const result = buildRunResult({
     cases,
     startedAt,
@@ -54,6 +61,7 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
     nixVersion,
     ...(flake ? { flake: flake.ref } : {}),
     evaluations: stats,
+    ...(shard ? { shard } : {}),
   });
   events.emit({ type: 'run-end', result });
   return result;

@@ -6,6 +6,7 @@ import type { Evaluator } from '../nix/evaluator.js';
 import type { CaseResult, TargetRef } from '../result/model.js';
 import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
 import type { RunEvents } from '../run/events.js';
+import { selectShard, shardInfo, type ShardInfo, type ShardRequest } from '../shard/select.js';
 import { resolveTarget, type ResolvedTarget, type TargetContext } from '../target/resolve-target.js';
 import { InputError } from '../util/errors.js';
 import type { Suite, SuiteCase } from './suite.js';
@@ -24,6 +25,8 @@ export interface RunSuitesOptions extends TargetContext {
   locator: SourceLocator;
   /** Only targets whose label (host name) is listed. */
   hosts?: string[];
+  /** Only the targets of the plan that this shard runs (`--shard i/n`). */
+  shard?: ShardRequest;
 }
 
 /** Every case on every one of its targets, in suite order. */
@@ -50,8 +53,10 @@ export function planSuites(suites: readonly Suite[], ctx: TargetContext & { host
 export async function runSuites(
   suites: readonly Suite[],
   options: RunSuitesOptions,
-): Promise<{ cases: CaseResult[]; stats: EvaluationStats[]; nixVersion: string | null }> {
-  const planned = planSuites(suites, options);
+): Promise<{ cases: CaseResult[]; stats: EvaluationStats[]; nixVersion: string | null; shard?: ShardInfo }> {
+  const plan = planSuites(suites, options);
+  const selection = options.shard ? selectShard(plan, (p) => p.target, options.shard) : undefined;
+  const planned = selection?.items ?? plan;
   const toEvaluate = planned.filter((p) => !p.case.skip);
   const requests: EvalRequest[] = toEvaluate.map((p) => ({
     target: p.target,
@@ -103,7 +108,7 @@ export async function runSuites(
     cases.push(result);
     options.events.emit({ type: 'case', result });
   }
-  return { cases, stats, nixVersion };
+  return { cases, stats, nixVersion, ...(selection ? { shard: shardInfo(options.shard!, selection, selection.positions) } : {}) };
 }
 
 function targetRef(p: PlannedCase): TargetRef {

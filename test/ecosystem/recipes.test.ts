@@ -14,6 +14,8 @@ import type { ComplianceResult } from '../../src/compliance/run-comply.js';
 import { COVERAGE_FILES, formatCoverageTable, type CoverageReport } from '../../src/coverage/index.js';
 import { junitReporter } from '../../src/report/junit-reporter.js';
 import { summarize } from '../../src/result/model.js';
+import { COST_RECORD_FILE } from '../../src/shard/cost-record.js';
+import { parseShardSpec } from '../../src/shard/spec.js';
 import { globToRegExp } from '../../src/util/glob.js';
 import { REPO, tempDir } from '../helpers/paths.js';
 
@@ -200,6 +202,147 @@ describe('recipes/Jenkinsfile', () => {
     const shs = [...text.matchAll(/sh\s+'([^']+)'/g)].map((m) => m[1]);
     expect(shs).toEqual(['npx nixcheck test --reporter terminal --reporter junit', 'npx nixcheck comply --profile cis-l1-server --fail-on high']);
     expect(text).toMatch(/catchError\([^)]*\)\s*\{\s*sh 'npx nixcheck test/);
+  });
+
+  it('uses only real commands and flags', () => expectRealCommands(invocations(text)));
+});
+
+/** `--shard X` and `--out X` of an invocation. */
+function flagValue(line: string, flag: string): string | undefined {
+  const words = line.trim().split(/\s+/);
+  const at = words.indexOf(flag);
+  return at >= 0 ? words[at + 1] : undefined;
+}
+
+describe('recipes/github-actions-sharded.yml', () => {
+  const text = recipe('github-actions-sharded.yml');
+  type Step = { uses?: string; run?: string; if?: string; name?: string; with?: Record<string, unknown> };
+  const wf = parse(text) as {
+    permissions: Record<string, string>;
+    jobs: {
+      shard: { strategy: { 'fail-fast': boolean; matrix: { shard: number[] } }; steps: Step[] };
+      merge: { needs: string; if: string; steps: Step[] };
+    };
+  };
+  const shardSteps = wf.jobs.shard.steps;
+  const mergeSteps = wf.jobs.merge.steps;
+  const runs = (steps: Step[]) => steps.filter((s) => s.run).map((s) => s.run!.trim());
+  const uses = (steps: Step[], action: string) => steps.filter((s) => s.uses?.startsWith(`${action}@`));
+  const matrix = wf.jobs.shard.strategy.matrix.shard;
+
+  it('runs test and comply in every shard of a matrix 1..N, each shard whole', () => {
+    expect(matrix).toEqual(Array.from({ length: matrix.length }, (_, i) => i + 1));
+    expect(matrix.length).toBeGreaterThan(1);
+    expect(wf.jobs.shard.strategy['fail-fast']).toBe(false);
+    const commands = runs(shardSteps);
+    expect(commands.map((c) => parseInvocation(c).command)).toEqual(['test', 'comply']);
+    for (const c of commands) {
+      // As the runner expands it for each job of the matrix.
+      for (const i of matrix) {
+        const shard = flagValue(c.replaceAll('${{ matrix.shard }}', String(i)), '--shard')!;
+        expect(parseShardSpec(shard)).toEqual({ index: i, count: matrix.length });
+      }
+    }
+    // The comply gate runs even when the tests found something.
+    expect(shardSteps.find((s) => s.run?.includes('nixcheck comply'))!.if).toBe('${{ !cancelled() }}');
+    // Each shard's evaluation cache is its own.
+    expect(String(uses(shardSteps, 'actions/cache')[0]!.with!.key)).toContain(`shard-\${{ matrix.shard }}-of-${matrix.length}-`);
+  });
+
+  it('gives every shard the cost record the merge job saved, at the path merge-reports writes it', () => {
+    const restore = uses(shardSteps, 'actions/cache/restore')[0]!;
+    const save = uses(mergeSteps, 'actions/cache/save')[0]!;
+    expect(restore.with!.path).toBe(save.with!.path);
+    expect(save.with!.path).toBe(`reports/${COST_RECORD_FILE}`);
+    expect(String(restore.with!['restore-keys']).trim()).toBe(String(save.with!.key).replace('${{ github.run_id }}', ''));
+    for (const c of runs(shardSteps)) expect(flagValue(c, '--shard-costs')).toBe(restore.with!.path);
+    expect(save.if).toMatch(/^always\(\)/);
+  });
+
+  it('uploads every shard\'s reports, also after failures, and merges all of them', () => {
+    const out = new Set(runs(shardSteps).map((c) => flagValue(c, '--out')));
+    expect(out.size).toBe(1);
+    const upload = uses(shardSteps, 'actions/upload-artifact')[0]!;
+    expect(upload.if).toBe('always()');
+    expect(String(upload.with!.path).replace(/\/$/, '')).toBe([...out][0]);
+    expect(upload.with!.name).toContain('${{ matrix.shard }}');
+    expect(wf.jobs.merge.needs).toBe('shard');
+    expect(wf.jobs.merge.if).toBe('${{ !cancelled() }}');
+    const download = uses(mergeSteps, 'actions/download-artifact')[0]!;
+    for (const i of matrix) expect(globToRegExp(String(download.with!.pattern)).test(String(upload.with!.name).replace('${{ matrix.shard }}', String(i)))).toBe(true);
+    const merge = runs(mergeSteps);
+    expect(merge.map((c) => parseInvocation(c).command)).toEqual(['merge-reports']);
+    expect(parseInvocation(merge[0]!).args[0]).toBe(`${download.with!.path}/*`);
+    for (const r of ['junit', 'json']) expect(merge[0]).toContain(`--reporter ${r}`);
+  });
+
+  it('publishes the merged JUnit files and SARIF, also after failures', () => {
+    const junit = uses(mergeSteps, 'mikepenz/action-junit-report')[0]!;
+    expect(junit.if).toBe('always()');
+    const pattern = globToRegExp(String(junit.with!.report_paths));
+    expect(pattern.test(`reports/${files.junit}`)).toBe(true);
+    expect(pattern.test(`reports/${files.complianceJunit}`)).toBe(true);
+    const sarif = uses(mergeSteps, 'github/codeql-action/upload-sarif')[0]!;
+    expect(sarif.with!.sarif_file).toBe(`reports/${files.sarif}`);
+    expect(wf.permissions['security-events']).toBe('write');
+    expect(text).not.toMatch(/continue-on-error/);
+  });
+
+  it('uses only real commands and flags', () => expectRealCommands(invocations(text)));
+});
+
+describe('recipes/gitlab-ci-sharded.yml', () => {
+  const text = recipe('gitlab-ci-sharded.yml');
+  type Cache = { key: string; paths: string[]; policy?: string };
+  type Job = { parallel?: number; needs?: string[]; when?: string; script: string[]; cache: Cache[]; artifacts: { when?: string; paths: string[]; reports?: { junit?: string[] } } };
+  const ci = parse(text) as Record<string, Job>;
+  const shard = ci['nixcheck-shard']!;
+  const report = ci['nixcheck-report']!;
+  const commands = (job: Job) => job.script.filter((l) => l.includes('npx nixcheck'));
+
+  it('runs test and comply in each of the parallel jobs, on its part, both even when one fails', () => {
+    expect(shard.parallel).toBeGreaterThan(1);
+    expect(commands(shard).map((c) => parseInvocation(c).command)).toEqual(['test', 'comply']);
+    for (const c of commands(shard)) {
+      expect(flagValue(c, '--shard')).toBe('$CI_NODE_INDEX/$CI_NODE_TOTAL');
+      for (let i = 1; i <= shard.parallel!; i++) {
+        expect(parseShardSpec(flagValue(c, '--shard')!.replace('$CI_NODE_INDEX', String(i)).replace('$CI_NODE_TOTAL', String(shard.parallel)))).toEqual({ index: i, count: shard.parallel });
+      }
+      expect(c).toMatch(/ \|\| status=\$\?$/);
+    }
+    expect(shard.script.at(-1)).toBe('exit $status');
+    expect(shard.cache[0]!.key).toContain('$CI_NODE_INDEX');
+  });
+
+  it('keeps each job\'s reports apart and merges all of them, also after failures', () => {
+    const outs = commands(shard).map((c) => flagValue(c, '--out')!);
+    expect(new Set(outs).size).toBe(1);
+    const merge = commands(report);
+    expect(merge.map((c) => parseInvocation(c).command)).toEqual(['merge-reports']);
+    const dirs = globToRegExp(parseInvocation(merge[0]!).args[0]!);
+    const artifacts = globToRegExp(shard.artifacts.paths[0]!.replace(/\/$/, ''));
+    for (let i = 1; i <= shard.parallel!; i++) {
+      const dir = outs[0]!.replace('$CI_NODE_INDEX', String(i));
+      expect(dirs.test(dir), dir).toBe(true);
+      expect(artifacts.test(dir), dir).toBe(true);
+    }
+    expect(shard.artifacts.when).toBe('always');
+    expect(report.needs).toEqual(['nixcheck-shard']);
+    expect(report.when).toBe('always');
+  });
+
+  it('pulls the cost record the report job pushes, at the path merge-reports writes it', () => {
+    const pull = shard.cache.find((c) => c.policy === 'pull')!;
+    const push = report.cache.find((c) => c.policy === 'push')!;
+    expect(pull.key).toBe(push.key);
+    expect(pull.paths).toEqual(push.paths);
+    expect(push.paths).toEqual([`${flagValue(commands(report)[0]!, '--out')}/${COST_RECORD_FILE}`]);
+    for (const c of commands(shard)) expect(flagValue(c, '--shard-costs')).toBe(pull.paths[0]);
+  });
+
+  it('reports the merged JUnit files at the paths nixcheck writes', () => {
+    expect(report.artifacts.when).toBe('always');
+    expect(report.artifacts.reports!.junit).toEqual([`reports/${files.junit}`, `reports/${files.complianceJunit}`]);
   });
 
   it('uses only real commands and flags', () => expectRealCommands(invocations(text)));

@@ -14,6 +14,7 @@ import { parseLiveTarget } from '../../live/target.js';
 
 /** Seconds a runtime command may run on a live target. */
 const DEFAULT_COMMAND_TIMEOUT_S = 60;
+import { SHARD_FLAGS, shardRequest } from '../shard-flags.js';
 
 export const complyCommand: Command = {
   name: 'comply',
@@ -42,6 +43,7 @@ export const complyCommand: Command = {
     },
     { name: 'ssh-config', type: 'string', value: 'FILE', description: 'ssh client configuration for --target ssh:// (ssh -F FILE). Default: ssh\'s own (~/.ssh/config).' },
     { name: 'command-timeout', type: 'string', value: 'SECONDS', description: `Per runtime command on a live target. Default: ${DEFAULT_COMMAND_TIMEOUT_S}.` },
+    ...SHARD_FLAGS,
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
@@ -57,6 +59,8 @@ export const complyCommand: Command = {
     const targets = ((values.target as string[] | undefined) ?? []).map(parseLiveTarget);
     if (targets.length && values.runtime) throw new InputError('--runtime (VMs) and --target (live systems) exclude each other');
     const commandTimeoutS = positiveNumber(values['command-timeout'], '--command-timeout') ?? DEFAULT_COMMAND_TIMEOUT_S;
+    const cacheDir = values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir());
+    const shard = await shardRequest(values, 'comply', cacheDir, cwd);
     const result = await runComply({
       ...settings,
       baseDir: cwd,
@@ -69,7 +73,8 @@ export const complyCommand: Command = {
       ...(failOn ? { failOn: failOn as Severity } : {}),
       ...(values.today ? { today: values.today as string } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
-      cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
+      cacheDir,
+      ...(shard ? { shard } : {}),
       ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),
       ...(targets.length
         ? { live: { targets, commandTimeoutS, ...(values['ssh-config'] ? { sshConfig: resolve(cwd, values['ssh-config'] as string) } : {}) } }

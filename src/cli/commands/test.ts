@@ -10,6 +10,7 @@ import { runTests, writeReports } from '../../run/test-run.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command, type FlagSpec } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings } from '../evaluation-flags.js';
+import { SHARD_FLAGS, shardRequest } from '../shard-flags.js';
 
 const REPORTERS: Record<string, () => Reporter> = {
   terminal: () => terminalReporter(),
@@ -37,26 +38,27 @@ export const testCommand: Command = {
     { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary) (repeatable). Default: terminal, junit, json.' },
     { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
+    ...SHARD_FLAGS,
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
     const cwd = process.cwd();
     const flagSuites = listFlag(values.suite);
-    const reporterNames = listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json'];
-    const unknown = reporterNames.filter((r) => !(r in REPORTERS));
-    if (unknown.length) throw new InputError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);
-    const reporters = reporterNames.map((r) => REPORTERS[r]!());
+    const reporters = reportersFor(listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json']);
     const settings = evaluationSettings(values, config, cwd);
     const outDir = settings.outDir;
+    const cacheDir = values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir());
+    const shard = await shardRequest(values, 'test', cacheDir, cwd);
     const result = await runTests({
       ...settings,
       // Flags are relative to where the user stands; config entries are already absolute.
       baseDir: cwd,
       suites: flagSuites ?? config.suites,
-      cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir()),
+      cacheDir,
       outDir,
       reporters,
       ...(config.upstream ? { upstream: config.upstream } : {}),
+      ...(shard ? { shard } : {}),
     });
     const { failures } = await writeReports(result, reporters, outDir);
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
@@ -66,6 +68,13 @@ export const testCommand: Command = {
 };
 
 
+
+/** Reporters by name; an unknown name is a usage error. */
+export function reportersFor(names: readonly string[]): Reporter[] {
+  const unknown = names.filter((r) => !(r in REPORTERS));
+  if (unknown.length) throw new InputError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);
+  return names.map((r) => REPORTERS[r]!());
+}
 
 /**
  * 3 when Nix could not answer for a whole target (it does not load); 1 for findings,

@@ -1,20 +1,25 @@
 import { join, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../../config/config.js';
+import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { resolveFlake } from '../../nix/flake-ref.js';
 import { jsonReporter } from '../../report/json-reporter.js';
 import { junitReporter } from '../../report/junit-reporter.js';
+import type { Reporter } from '../../report/reporter.js';
 import { terminalReporter } from '../../report/terminal-reporter.js';
-import type { CaseResult } from '../../result/model.js';
+import type { CaseResult, RunResult } from '../../result/model.js';
 import { buildRunResult } from '../../run/run-result.js';
 import { writeReports } from '../../run/test-run.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { compileChaosScenario, loadChaosSuites, runChaosScenarios } from '../../vm/chaos/index.js';
 import type { CompiledVmTest, ProgressEvent } from '../../vm/driver/types.js';
-import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTests } from '../../vm/integration/index.js';
+import { recordCosts } from '../../shard/cost-record.js';
+import { byName, selectShard, shardInfo, type ShardInfo } from '../../shard/select.js';
+import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTestsByTest, vmTestDurations, vmTestId } from '../../vm/integration/index.js';
 import { vmPreflight, type VmPreflightReport } from '../../vm/preflight.js';
 import { listFlag, type Command, type FlagSpec } from '../command.js';
 import { positiveNumber, wholeNumber } from '../evaluation-flags.js';
+import { SHARD_FLAGS, shardRequest } from '../shard-flags.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   { name: 'flake', type: 'string', value: 'REF', description: 'Flake whose hosts the VMs boot. Default: `flake` in nixcheck.yaml.' },
@@ -89,13 +94,35 @@ function progressPrinter(): (event: ProgressEvent) => void {
   };
 }
 
-async function report(cases: CaseResult[], started: number, startedAt: Date, flakeRef: string, outDir: string, prefix: string): Promise<number> {
-  const result = buildRunResult({ cases, startedAt, durationMs: performance.now() - started, nixVersion: null, flake: flakeRef });
-  const reporters = [terminalReporter(), jsonReporter(`${prefix}-results.json`), junitReporter(`${prefix}-junit.xml`)];
+/** What a VM or chaos run writes: `<prefix>-results.json` and `<prefix>-junit.xml`, and the terminal summary. */
+export function vmReporters(prefix: 'vm' | 'chaos'): Reporter[] {
+  return [terminalReporter(), jsonReporter(`${prefix}-results.json`), junitReporter(`${prefix}-junit.xml`)];
+}
+
+async function report(cases: CaseResult[], started: number, startedAt: Date, flakeRef: string, outDir: string, prefix: 'vm' | 'chaos', shard?: ShardInfo): Promise<number> {
+  const result = buildRunResult({ cases, startedAt, durationMs: performance.now() - started, nixVersion: null, flake: flakeRef, ...(shard ? { shard } : {}) });
+  const reporters = vmReporters(prefix);
   const { failures } = await writeReports(result, reporters, outDir);
   for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
   if (failures.length) return EXIT.infrastructure;
+  return vmExitCode(result);
+}
+
+/** 1 when a VM test step failed or errored. */
+export function vmExitCode(result: RunResult): number {
   return result.summary.fail + result.summary.error > 0 ? EXIT.failures : EXIT.ok;
+}
+
+/** `--builders SPEC` and `--nix-option NAME=VALUE`, as Nix settings for `nix build`. */
+function nixOptions(values: Record<string, unknown>): [string, string][] {
+  const options: [string, string][] = [];
+  if (values.builders !== undefined) options.push(['builders', values.builders as string]);
+  for (const setting of (values['nix-option'] as string[] | undefined) ?? []) {
+    const m = /^([A-Za-z][A-Za-z0-9-]*)=(.*)$/s.exec(setting);
+    if (!m) throw new InputError(`--nix-option expects NAME=VALUE (a Nix setting, e.g. max-jobs=0), got ${JSON.stringify(setting)}`);
+    options.push([m[1]!, m[2]!]);
+  }
+  return options;
 }
 
 async function requireKvm(): Promise<void> {
@@ -116,6 +143,9 @@ export const vmCommand: Command = {
     { name: 'retries', type: 'string', value: 'N', description: 'Run a failing test again up to N times; a later pass is marked flaky.' },
     { name: 'json', type: 'boolean', description: 'With preflight: print JSON.' },
     DRIVER_FLAG,
+    { name: 'builders', type: 'string', value: 'SPEC', description: "Nix remote builders for building the VM tests (Nix's `builders` setting); the VMs still run here." },
+    { name: 'nix-option', type: 'string', multiple: true, value: 'NAME=VALUE', description: 'Another Nix setting for those builds (repeatable), e.g. max-jobs=0 to build on the remote builders only.' },
+    ...SHARD_FLAGS,
   ],
   async run(values, positionals) {
     const action = positionals[0];
@@ -131,6 +161,10 @@ export const vmCommand: Command = {
       await writeCompiled(tests.filter((t) => !t.skip).map((t) => compileIntegrationTest(t, { flakeRef: ctx.flakeRef })), ctx.outDir);
       return EXIT.ok;
     }
+    // Flags first: a bad flag is a usage error even where KVM is missing.
+    const settings = nixOptions(values);
+    const cacheDir = ctx.config.cacheDir ?? defaultCacheDir();
+    const shard = await shardRequest(values, 'vm', cacheDir, ctx.baseDir);
     const standIn = await driverCommand(values);
     const started = performance.now();
     const startedAt = new Date();
@@ -138,16 +172,23 @@ export const vmCommand: Command = {
     const retries = wholeNumber(values.retries, '--retries', 0);
     const timeout = positiveNumber(values.timeout, '--timeout');
     const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
-    const cases = await runIntegrationTests([...tests, ...checks], {
+    const all = [...tests, ...checks];
+    const selection = shard ? selectShard(all, (t) => byName(vmTestId(t)), shard) : undefined;
+    const selected = selection?.items ?? all;
+    const byTest = await runIntegrationTestsByTest(selected, {
       flakeRef: ctx.flakeRef,
       outDir: join(ctx.outDir, 'vm'),
       ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
       ...(globalTimeout ? { globalTimeoutMs: globalTimeout * 1000 } : {}),
       ...(retries !== undefined ? { retries } : {}),
       ...(standIn ? { driverCommand: standIn } : {}),
+      ...(settings.length ? { nixOptions: settings } : {}),
       onProgress: progressPrinter(),
     });
-    return report(cases, started, startedAt, ctx.flakeRef, ctx.outDir, 'vm');
+    // Shards only read the record: every shard of a run must split with the same costs.
+    if (!shard) await recordCosts(cacheDir, 'vm', vmTestDurations(byTest.map((cases, k) => ({ id: vmTestId(selected[k]!), cases }))));
+    const order = selection ? byTest.flatMap((cases, k) => cases.map(() => selection.positions[k]!)) : [];
+    return report(byTest.flat(), started, startedAt, ctx.flakeRef, ctx.outDir, 'vm', selection ? shardInfo(shard!, selection, order) : undefined);
   },
 };
 

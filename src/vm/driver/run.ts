@@ -42,6 +42,8 @@ export interface RunVmOptions {
   buildTimeoutMs?: number;
   /** Grace between SIGTERM and SIGKILL for a timed-out driver (ms, default 5000). */
   killGraceMs?: number;
+  /** Nix settings for `nix build` of the driver (`builders`, `max-jobs`...), passed as `--option NAME VALUE`. */
+  nixOptions?: readonly (readonly [string, string])[];
 }
 
 export interface AttemptResult {
@@ -195,7 +197,7 @@ async function buildDriver(test: RunnableTest, options: RunVmOptions, artifactsD
   const timeoutMs = Math.min(options.buildTimeoutMs ?? Infinity, remainingMs);
   const r = await runInProcessGroup(
     nixBinary(),
-    [...NIX_FEATURE_ARGS, 'build', '--impure', '-L', '--out-link', outLink, ...installable],
+    driverBuildArgs(installable, outLink, options.nixOptions ?? []),
     {
       ...(Number.isFinite(timeoutMs) ? { timeoutMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -210,6 +212,11 @@ async function buildDriver(test: RunnableTest, options: RunVmOptions, artifactsD
   if (r.exitCode === 0 && !r.timedOut && !r.cancelled) return { ok: true, outLink, durationMs: r.durationMs, message: 'built' };
   const why = r.timedOut ? 'timed out' : r.cancelled ? 'was cancelled' : `failed (exit code ${r.exitCode})`;
   return { ok: false, outLink, durationMs: r.durationMs, message: `building the test driver ${why}`, error: nixErrorText(r.stderr) };
+}
+
+/** The arguments of `nix build` for a test driver; the user's Nix settings come before the installable. */
+export function driverBuildArgs(installable: readonly string[], outLink: string, nixOptions: readonly (readonly [string, string])[]): string[] {
+  return [...NIX_FEATURE_ARGS, 'build', '--impure', '-L', '--out-link', outLink, ...nixOptions.flatMap(([name, value]) => ['--option', name, value]), ...installable];
 }
 
 let systemPromise: Promise<string> | undefined;

@@ -6,6 +6,6 @@
  */
 export { loadIntegrationSuites, loadIntegrationSuite, buildIntegrationSuite, defaultStepTitle } from './load.js';
 export { compileIntegrationTest, DEFAULT_TEST_TIMEOUT_S, type CompileOptions } from './compile.js';
-export { runIntegrationTests, flakeCheck, integrationCases, integrationOutcomes, type IntegrationRunOptions } from './run.js';
+export { runIntegrationTests, runIntegrationTestsByTest, vmTestDurations, vmTestId, flakeCheck, integrationCases, integrationOutcomes, type IntegrationRunOptions } from './run.js';
 export type { IntegrationTest, IntegrationStep, StepSpec, StepKind, VmNode } from './types.js';
 export type { CompiledVmTest, FlakeCheckTest, RunnableTest, ProgressEvent, ProgressCallback } from '../driver/types.js';

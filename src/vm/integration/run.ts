@@ -5,7 +5,7 @@ import { sanitizeTestName } from '../driver/nix.js';
 import { outcomesFromMarkers, outcomesFromSubtests, testStatus, type StepOutcome } from '../driver/results.js';
 import { runVmTests, type AttemptResult, type RunVmOptions, type TestRun } from '../driver/run.js';
 import type { CompiledVmTest, FlakeCheckTest, RunnableTest } from '../driver/types.js';
-import { compileIntegrationTest } from './compile.js';
+import { compileIntegrationTest, slugFor } from './compile.js';
 import type { IntegrationStep, IntegrationTest } from './types.js';
 
 export type IntegrationRunOptions = RunVmOptions;
@@ -156,8 +156,29 @@ function skippedCases(test: IntegrationTest): CaseResult[] {
   ];
 }
 
+/** A VM test's identity across runs and machines: the name of its artifact directory. */
+export function vmTestId(test: IntegrationTest | FlakeCheckTest): string {
+  return 'kind' in test ? test.slug : slugFor(test.suite, test.name);
+}
+
+/** What each VM test took (build and attempts), for tests that ran: their cost for `--shard`. */
+export function vmTestDurations(tests: readonly { id: string; cases: readonly CaseResult[] }[]): Record<string, number> {
+  const measured: Record<string, number> = {};
+  for (const { id, cases } of tests) {
+    // integrationCases puts the test-level case, with the whole test's time, last.
+    const whole = cases.at(-1);
+    if (whole && whole.verdict !== 'skip' && !whole.properties?.notRun) measured[id] = whole.durationMs;
+  }
+  return measured;
+}
+
 /** Compile, build, run (with retries) and report integration tests and flake checks. */
 export async function runIntegrationTests(tests: readonly (IntegrationTest | FlakeCheckTest)[], options: IntegrationRunOptions): Promise<CaseResult[]> {
+  return (await runIntegrationTestsByTest(tests, options)).flat();
+}
+
+/** runIntegrationTests with each test's cases kept apart, in the order of `tests`. */
+export async function runIntegrationTestsByTest(tests: readonly (IntegrationTest | FlakeCheckTest)[], options: IntegrationRunOptions): Promise<CaseResult[][]> {
   const sources = new Map<string, IntegrationTest>();
   const runnable: RunnableTest[] = [];
   const skipped: CaseResult[][] = [];
@@ -183,5 +204,5 @@ export async function runIntegrationTests(tests: readonly (IntegrationTest | Fla
     attempt.exitCode === 0 && !attempt.timedOut && integrationOutcomes(test, sources.get(test.slug), attempt).every((o) => o.status === 'pass');
   const runs = await runVmTests(runnable, options, judge);
   const bySlug = new Map(runs.map((r) => [r.test.slug, r]));
-  return order.flatMap((o) => (typeof o === 'string' ? integrationCases(bySlug.get(o)!, sources.get(o)) : o));
+  return order.map((o) => (typeof o === 'string' ? integrationCases(bySlug.get(o)!, sources.get(o)) : o));
 }
