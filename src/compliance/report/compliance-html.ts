@@ -1,9 +1,8 @@
-import { formatValue } from '../../util/format-value.js';
 import { mostSevereFirst } from '../types.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { decidingCheck, describeValueSource, findingLocation, shownValue } from './finding-location.js';
 
 /**
  * compliance.html: one self-contained file (no network, no external assets) for auditors.
@@ -35,7 +34,7 @@ export function renderComplianceHtml(r: ComplianceResult): string {
       ].join(', '),
       message: x.message ?? '',
       path: check?.path ?? '',
-      value: check && (check.exists || check.valueSource === 'documented-default') ? formatValue(check.value, 300) : '(unset)',
+      value: check ? shownValue(check) : '(unset)',
       source: check ? describeValueSource(check) : '',
       where: where ? `${where.file}${where.line ? `:${where.line}` : ''}` : '',
       remediation: c.remediation,
