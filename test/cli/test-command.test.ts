@@ -84,6 +84,24 @@ describe('nixcheck test on the offline example flake', () => {
   });
 });
 
+describe('nixcheck test output', () => {
+  const cache = tempDir();
+  const suite = join(REPO, 'suites/unit/laptop.yaml');
+  const runWith = (...flags: string[]) =>
+    execa('npx', ['tsx', 'src/cli/bin.ts', 'test', '--suite', suite, '--out', tempDir(), '--cache-dir', cache, ...flags], { cwd: REPO, reject: false });
+
+  it('prints the one-line summary with --reporter json alone, and nothing with --quiet', async () => {
+    const json = await runWith('--reporter', 'json');
+    expect(json.exitCode, json.stderr).toBe(0);
+    expect(json.stdout.trim()).toMatch(/^nixcheck 41 passed, 0 failed, 0 errors, 1 skipped \(42 checks, 1 target(, 1 from cache)?, [\d.]+ s\)$/);
+    const quiet = await runWith('--reporter', 'json', '--quiet');
+    expect(quiet.exitCode).toBe(0);
+    expect(quiet.stdout).toBe('');
+    const quietTerminal = await runWith('--quiet');
+    expect(quietTerminal.stdout).toBe('');
+  }, 120_000);
+});
+
 describe('nixcheck test input errors', () => {
   it('exits 2 and names file:line for a broken suite', async () => {
     const dir = tempDir();

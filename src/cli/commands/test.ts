@@ -5,7 +5,7 @@ import { junitReporter } from '../../report/junit-reporter.js';
 import { githubReporter } from '../../report/github-reporter.js';
 import type { Reporter } from '../../report/reporter.js';
 import type { RunResult } from '../../result/model.js';
-import { terminalReporter } from '../../report/terminal-reporter.js';
+import { formatSummaryLine, terminalReporter } from '../../report/terminal-reporter.js';
 import { runTests, writeReports } from '../../run/test-run.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command, type FlagSpec } from '../command.js';
@@ -37,6 +37,7 @@ export const testCommand: Command = {
     { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary) (repeatable). Default: terminal, junit, json.' },
     { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
+    { name: 'quiet', short: 'q', type: 'boolean', description: 'Print nothing on standard output, not even the summary line (errors still go to standard error).' },
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
@@ -45,7 +46,9 @@ export const testCommand: Command = {
     const reporterNames = listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json'];
     const unknown = reporterNames.filter((r) => !(r in REPORTERS));
     if (unknown.length) throw new InputError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);
-    const reporters = reporterNames.map((r) => REPORTERS[r]!());
+    const quiet = Boolean(values.quiet);
+    // --quiet silences the terminal; without it the summary line is printed whatever the reporters.
+    const reporters = reporterNames.filter((r) => !(quiet && r === 'terminal')).map((r) => REPORTERS[r]!());
     const settings = evaluationSettings(values, config, cwd);
     const outDir = settings.outDir;
     const result = await runTests({
@@ -60,6 +63,7 @@ export const testCommand: Command = {
     });
     const { failures } = await writeReports(result, reporters, outDir);
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
+    if (!quiet && !reporterNames.includes('terminal')) process.stdout.write(`${formatSummaryLine(result)}\n`);
     if (failures.length > 0) return EXIT.infrastructure;
     return exitCodeFor(result);
   },
