@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMMANDS } from '../../src/cli/main.js';
 import { writeComplianceJunit } from '../../src/compliance/report/compliance-junit.js';
 import { writeComplianceSarif } from '../../src/compliance/report/compliance-sarif.js';
 import type { ComplianceResult } from '../../src/compliance/run-comply.js';
@@ -16,6 +15,7 @@ import { junitReporter } from '../../src/report/junit-reporter.js';
 import { summarize } from '../../src/result/model.js';
 import { globToRegExp } from '../../src/util/glob.js';
 import { REPO, tempDir } from '../helpers/paths.js';
+import { expectRealCommands, invocations } from '../helpers/recipes.js';
 
 const recipe = (name: string) => readFileSync(join(REPO, 'recipes', name), 'utf8');
 
@@ -40,31 +40,6 @@ beforeAll(async () => {
   files.sarif = basename(await writeComplianceSarif(compliance, out));
 });
 
-/** `npx nixcheck <cmd> --a x --b` -> { command, flags } */
-function parseInvocation(line: string): { command: string; flags: string[]; args: string[] } {
-  const words = line.trim().split(/\s+/);
-  const at = words.indexOf('nixcheck');
-  const [command, ...args] = words.slice(at + 1);
-  return { command: command!, args, flags: args.filter((w) => w.startsWith('-')).map((w) => w.replace(/^--?/, '').split('=')[0]!) };
-}
-
-function invocations(text: string): string[] {
-  return [...text.matchAll(/npx nixcheck [^\n'"]+/g)].map((m) => m[0].trim());
-}
-
-function expectRealCommands(lines: string[]): void {
-  expect(lines.length).toBeGreaterThan(0);
-  for (const line of lines) {
-    const { command, flags } = parseInvocation(line);
-    const spec = COMMANDS.find((c) => c.name === command);
-    expect(spec, `${line}: command "${command}"`).toBeDefined();
-    for (const flag of flags) {
-      const known = spec!.flags.some((f) => f.name === flag || f.short === flag);
-      expect(known, `${line}: flag --${flag} of nixcheck ${command}`).toBe(true);
-    }
-  }
-}
-
 describe('recipes/github-actions.yml', () => {
   const text = recipe('github-actions.yml');
   const wf = parse(text) as {
@@ -85,18 +60,19 @@ describe('recipes/github-actions.yml', () => {
     expect(cache.with!.path).toBe('~/.cache/nixcheck');
     expect(cache.with!.key).toContain("hashFiles('flake.lock', '**/*.nix')");
     const order = (s: object | undefined) => steps.indexOf(s as never);
-    expect(order(cache)).toBeLessThan(order(run('npx nixcheck test --reporter github --reporter junit')));
+    expect(order(cache)).toBeLessThan(order(run('node_modules/.bin/nixcheck test --reporter github --reporter junit')));
   });
 
-  it('runs exactly the two nixcheck commands, the gate failing the job', () => {
+  it('runs exactly the two nixcheck commands, from the copy npm ci installed, the gate failing the job', () => {
     expect(steps.filter((s) => s.run).map((s) => s.run!.trim())).toEqual([
-      'npx nixcheck test --reporter github --reporter junit',
-      'npx nixcheck comply --profile cis-l1-server --fail-on high',
+      'npm ci',
+      'node_modules/.bin/nixcheck test --reporter github --reporter junit',
+      'node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high',
     ]);
     // No continue-on-error anywhere: a failing test or gate fails the job.
     expect(text).not.toMatch(/continue-on-error/);
     // The gate runs even when tests failed (but not when the run was cancelled).
-    expect(run('npx nixcheck comply --profile cis-l1-server --fail-on high')!.if).toBe('${{ !cancelled() }}');
+    expect(run('node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high')!.if).toBe('${{ !cancelled() }}');
   });
 
   it('publishes the JUnit files and the SARIF nixcheck writes, also after failures', () => {
@@ -120,7 +96,7 @@ describe('recipes/github-actions.yml', () => {
 
 describe('recipes/gitlab-ci.yml', () => {
   const text = recipe('gitlab-ci.yml');
-  const ci = parse(text) as Record<string, { script?: string[]; coverage?: string; artifacts?: { when?: string; reports?: Record<string, unknown> }; extends?: string }>;
+  const ci = parse(text) as Record<string, { script?: string[]; before_script?: string[]; coverage?: string; artifacts?: { when?: string; reports?: Record<string, unknown> }; extends?: string }>;
   const job = ci.nixcheck!;
 
   it('reports JUnit and Cobertura at the paths nixcheck writes', () => {
@@ -133,8 +109,9 @@ describe('recipes/gitlab-ci.yml', () => {
   });
 
   it('runs coverage before the tests, so a failing test cannot hide the coverage line', () => {
-    expect(job.script).toEqual(['npx nixcheck coverage', 'npx nixcheck test --reporter terminal --reporter junit']);
-    expect(ci['nixcheck-comply']!.script).toEqual(['npx nixcheck comply --profile cis-l1-server --fail-on high']);
+    expect(job.script).toEqual(['node_modules/.bin/nixcheck coverage', 'node_modules/.bin/nixcheck test --reporter terminal --reporter junit']);
+    expect(ci['.nixcheck']!.before_script).toContain('npm ci');
+    expect(ci['nixcheck-comply']!.script).toEqual(['node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high']);
   });
 
   it('has a coverage regex that reads the percentage of the first line nixcheck coverage prints', () => {
@@ -152,7 +129,7 @@ describe('recipes/gitlab-ci.yml', () => {
     const printed = formatCoverageTable(report);
     const firstLine = printed.split('\n')[0]!;
     expect(firstLine).toMatch(/^Option coverage: 11\/34 options \(32\.35%\)/);
-    expect(gitlabCoverage(job.coverage!, `npm warn something 1.5\n$ npx nixcheck coverage\n${printed}\n42 passed`)).toBe('32.35');
+    expect(gitlabCoverage(job.coverage!, `npm warn something 1.5\n$ node_modules/.bin/nixcheck coverage\n${printed}\n42 passed`)).toBe('32.35');
     expect(gitlabCoverage(job.coverage!, formatCoverageTable({ ...report, totals: { ...report.totals, covered: 34, percent: 100 } }))).toBe('100.00');
     // With no counted options there is no percentage, and no coverage.
     expect(gitlabCoverage(job.coverage!, formatCoverageTable({ ...report, totals: { ...report.totals, options: 0, covered: 0, percent: null } }))).toBeUndefined();
@@ -198,8 +175,8 @@ describe('recipes/Jenkinsfile', () => {
 
   it('runs the tests and the compliance gate, the tests not stopping the gate', () => {
     const shs = [...text.matchAll(/sh\s+'([^']+)'/g)].map((m) => m[1]);
-    expect(shs).toEqual(['npx nixcheck test --reporter terminal --reporter junit', 'npx nixcheck comply --profile cis-l1-server --fail-on high']);
-    expect(text).toMatch(/catchError\([^)]*\)\s*\{\s*sh 'npx nixcheck test/);
+    expect(shs).toEqual(['npm ci', 'node_modules/.bin/nixcheck test --reporter terminal --reporter junit', 'node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high']);
+    expect(text).toMatch(/catchError\([^)]*\)\s*\{\s*sh 'node_modules\/.bin\/nixcheck test/);
   });
 
   it('uses only real commands and flags', () => expectRealCommands(invocations(text)));
