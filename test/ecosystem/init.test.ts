@@ -3,7 +3,7 @@
  * (so Nix reads it as a `path:` flake), then `nixcheck test` there: every generated case
  * passes on the first run. The workflow it writes runs only a pinned nixcheck.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
