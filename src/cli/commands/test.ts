@@ -3,6 +3,7 @@ import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { jsonReporter } from '../../report/json-reporter.js';
 import { junitReporter } from '../../report/junit-reporter.js';
 import { githubReporter } from '../../report/github-reporter.js';
+import { openmetricsReporter } from '../../report/openmetrics-reporter.js';
 import type { Reporter } from '../../report/reporter.js';
 import type { RunResult } from '../../result/model.js';
 import { formatSummaryLine, terminalReporter } from '../../report/terminal-reporter.js';
@@ -16,6 +17,7 @@ const REPORTERS: Record<string, () => Reporter> = {
   junit: () => junitReporter(),
   json: () => jsonReporter(),
   github: () => githubReporter(),
+  openmetrics: () => openmetricsReporter(),
 };
 
 /** The suite files a command reads. */
@@ -34,7 +36,7 @@ export const testCommand: Command = {
   flags: [
     ...EVALUATION_FLAGS,
     SUITE_FLAG,
-    { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary) (repeatable). Default: terminal, junit, json.' },
+    { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary), openmetrics (results.prom for node_exporter) (repeatable). Default: terminal, junit, json.' },
     { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'Print nothing on standard output, not even the summary line (errors still go to standard error).' },
