@@ -18,6 +18,7 @@ import { validatorFor } from '../util/schemas.js';
 import { displayPath } from '../util/yaml-source.js';
 import { loadCatalogue } from './catalogue.js';
 import { evaluateControls, type ControlResult } from './evaluate-controls.js';
+import { loadHistory, trendScores, type ComplianceHistory } from './history.js';
 import { runRuntimeChecks, type RuntimeOptions } from './runtime.js';
 import { getProfile, loadProfiles, resolveProfile } from './profiles.js';
 import { combineGates, compareBaseline, failOn, failUnder, scoreReport, type BaselineDiff, type GateResult, type HostScores } from './score.js';
@@ -34,6 +35,8 @@ export interface ComplyOptions {
   profileDirs?: string[];
   waiverFiles?: string[];
   baselineFile?: string;
+  /** A directory of earlier compliance.json files: the reports show the score trend. */
+  historyDir?: string;
   failUnder?: number;
   failOn?: Severity;
   today?: Date | string;
@@ -68,6 +71,8 @@ export interface ComplianceResult {
   scores: Record<string, HostScores>;
   expiredWaivers: Waiver[];
   baseline?: BaselineDiff;
+  /** With --history: earlier runs of the same profile and this one, oldest first. */
+  history?: ComplianceHistory;
   gate: GateResult;
   evaluations: { target: string; durationMs: number; cached: boolean; processes: number }[];
 }
@@ -81,6 +86,7 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const controls = options.profile ? resolveProfile(options.profile, profiles, catalogue) : catalogue.controls;
   const waivers = await loadWaiverFiles(options.waiverFiles ?? [], catalogue);
   const baseline = options.baselineFile ? await loadBaseline(options.baselineFile) : undefined;
+  const history = options.historyDir ? await loadHistory(options.historyDir, profile?.id ?? null) : undefined;
 
   const flake = resolveFlake(options.flake, options.baseDir);
   const evaluator = new Evaluator({ timeoutMs: options.timeoutMs, cacheDir: options.cacheDir });
@@ -106,22 +112,25 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const gates: GateResult[] = [];
   if (options.failUnder !== undefined) gates.push(failUnder(waived, options.failUnder));
   if (options.failOn) gates.push(failOn(waived, options.failOn));
+  const scores = scoreReport(waived, profileControls);
+  const generatedAt = new Date().toISOString();
 
   return {
     schemaVersion: 1,
     tool: { name: 'nixcheck', version: VERSION },
     nix: { version: nixVersion },
     flake: flake.ref,
-    generatedAt: new Date().toISOString(),
+    generatedAt,
     today,
     durationMs: performance.now() - started,
     profile: profile ? { id: profile.id, title: profile.title } : null,
     hosts: hostNames.map((name) => ({ name, ...(entryFiles[name] ? { entryFile: entryFiles[name] } : {}) })),
     controls: controls.map(controlInfo),
     results: waived,
-    scores: scoreReport(waived, profileControls),
+    scores,
     expiredWaivers: expiredWaivers(waivers, today),
     ...(baseline ? { baseline: compareBaseline(baseline, waived) } : {}),
+    ...(history ? { history: { runs: [...history.runs, { generatedAt, source: null, scores: trendScores(scores) }], otherProfile: history.otherProfile } } : {}),
     gate: combineGates(...gates),
     evaluations: stats,
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { decidingCheck, describeValueSource, findingLocation, shownValue } from './finding-location.js';
+import { renderTrendSection } from './trend.js';
 
 /**
  * compliance.html: one self-contained file (no network, no external assets) for auditors.
@@ -65,6 +66,8 @@ export function renderComplianceHtml(r: ComplianceResult): string {
   .pass { background: #e3f6e8; color: #1c6b34; } .fail { background: #fde4e4; color: #9b1c1c; }
   .error { background: #fff1d6; color: #8a5300; } .waived { background: #e8e7fb; color: #3e3a9b; }
   .not-applicable, .manual { background: #eef0f4; color: #4a5163; }
+  h2 { font-size: 1.1rem; margin: 1.25rem 0 .25rem; }
+  #trend figure { display: inline-block; margin: .5rem 1rem .5rem 0; } #trend figcaption { font-weight: 600; }
   details pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; }
   code { font-size: 12px; white-space: pre-wrap; word-break: break-all; }
   td { overflow-wrap: anywhere; }
@@ -74,6 +77,7 @@ export function renderComplianceHtml(r: ComplianceResult): string {
 <h1>nixcheck compliance</h1>
 <div class="muted" id="subtitle"></div>
 <div class="cards" id="scores"></div>
+${r.history ? renderTrendSection(r.history, r.hosts.map((h) => h.name)) : ''}
 <div class="filters">
   <label>Host <select id="f-host"><option value="">all</option></select></label>
   <label>Status <select id="f-status"><option value="">all</option></select></label>
