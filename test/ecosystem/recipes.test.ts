@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { COMMANDS } from '../../src/cli/main.js';
 import { writeComplianceJunit } from '../../src/compliance/report/compliance-junit.js';
 import { writeComplianceSarif } from '../../src/compliance/report/compliance-sarif.js';
 import type { ComplianceResult } from '../../src/compliance/run-comply.js';
@@ -125,6 +127,7 @@ describe('recipes/gitlab-ci.yml', () => {
       unreadDefinitions: [],
       targets: [],
       lineUnknown: 0,
+      documentation: { totals: { options: 34, described: 30, withExample: 3, percent: 88.24, examplePercent: 8.82 }, files: [], undescribed: [], withoutExample: [] },
     } as unknown as CoverageReport;
     const printed = formatCoverageTable(report);
     const firstLine = printed.split('\n')[0]!;
@@ -180,4 +183,35 @@ describe('recipes/Jenkinsfile', () => {
   });
 
   it('uses only real commands and flags', () => expectRealCommands(invocations(text)));
+});
+
+describe('pre-commit hooks (.pre-commit-hooks.yaml) and the git-hooks.nix recipe', () => {
+  const hooks = parse(readFileSync(join(REPO, '.pre-commit-hooks.yaml'), 'utf8')) as Record<string, unknown>[];
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  // Paths pre-commit hands to `files` (relative to the repository root, matched with re.search).
+  const changed = ['flake.nix', 'hosts/laptop/default.nix', 'flake.lock', 'nixcheck.yaml', 'suites/unit/laptop.yaml'];
+  const unrelated = ['README.md', 'docs/flake.lock.md', 'reports/results.json', '.github/workflows/ci.yml'];
+
+  it('offers hooks pre-commit accepts, running `nixcheck test` once when Nix files or suites change', () => {
+    expect(hooks.map((h) => h.id)).toEqual(['nixcheck', 'nixcheck-system']);
+    for (const hook of hooks) {
+      // pre-commit's manifest: id, name, entry and language are required.
+      for (const key of ['id', 'name', 'entry', 'language']) expect(typeof hook[key], `${hook.id}.${key}`).toBe('string');
+      expect(['node', 'system']).toContain(hook.language);
+      const [bin, command] = String(hook.entry).split(' ');
+      expect(Object.keys(pkg.bin)).toContain(bin);
+      expect(COMMANDS.some((c) => c.name === command)).toBe(true);
+      expect(hook.pass_filenames).toBe(false);
+      const files = new RegExp(String(hook.files));
+      for (const path of changed) expect(files.test(path), path).toBe(true);
+      for (const path of unrelated) expect(files.test(path), path).toBe(false);
+    }
+  });
+
+  it('gives git-hooks.nix the same hook, running the nixcheck package it is given', async () => {
+    const r = await execa('nix-instantiate', ['--eval', '--strict', '--json', '-E', `(import ${join(REPO, 'recipes/git-hooks.nix')} { nixcheck = "/stub/nixcheck"; })`]);
+    const hook = JSON.parse(r.stdout).nixcheck;
+    expect(hook).toMatchObject({ enable: true, entry: '/stub/nixcheck/bin/nixcheck test', language: 'system', pass_filenames: false });
+    expect(hook.files).toBe(hooks[0]!.files);
+  });
 });
