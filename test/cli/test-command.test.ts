@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, RunResult } from '../../src/result/model.js';
 import { validatorFor } from '../../src/util/schemas.js';
+import { judgeUnit, parseUnitExpectations } from '../../scripts/example-expectations.js';
 import { REPO, tempDir } from '../helpers/paths.js';
 
 /**
@@ -33,6 +34,8 @@ describe('nixcheck test on the offline example flake', () => {
 
   it('has exactly the verdicts documented in suites/unit/EXPECTED.md', () => {
     expect(result.summary).toEqual({ total: 143, pass: 129, fail: 11, error: 2, skip: 1 });
+    // As npm start judges it: every non-passing case where EXPECTED.md names it.
+    expect(judgeUnit(result, parseUnitExpectations(readFileSync(join(REPO, 'suites/unit/EXPECTED.md'), 'utf8')))).toEqual([]);
     const failed = result.cases.filter((c) => c.verdict === 'fail');
     for (const c of failed) expect(c.name).toMatch(/^finding:/);
     expect(validatorFor('results')(result)).toBe(true);
