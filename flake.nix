@@ -9,7 +9,9 @@
       forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
     in
     {
-      packages = forAllSystems (pkgs: {
+      # `nix run <ref>#nixcheck -- test`, `nix profile install <ref>#nixcheck`; `default` is the same package.
+      packages = forAllSystems (pkgs: rec {
+        nixcheck = default;
         # Built from package-lock.json alone: importNpmLock needs no dependency hash.
         default = pkgs.buildNpmPackage {
           pname = "nixcheck";
@@ -31,7 +33,8 @@
         };
       });
 
-      apps = forAllSystems (pkgs: {
+      apps = forAllSystems (pkgs: rec {
+        nixcheck = default;
         default = {
           type = "app";
           program = "${self.packages.${pkgs.system}.default}/bin/nixcheck";

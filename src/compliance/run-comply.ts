@@ -21,6 +21,7 @@ import { validatorFor } from '../util/schemas.js';
 import { displayPath } from '../util/yaml-source.js';
 import { loadCatalogue } from './catalogue.js';
 import { evaluateControls, type ControlResult } from './evaluate-controls.js';
+import { loadHistory, trendScores, type ComplianceHistory } from './history.js';
 import { runRuntimeChecks, type RuntimeOptions } from './runtime.js';
 import { runLiveChecks, type LiveOptions, type LiveTargetInfo } from './live.js';
 import { pairTargets, type LiveTarget } from '../live/target.js';
@@ -40,6 +41,8 @@ export interface ComplyOptions {
   profileDirs?: string[];
   waiverFiles?: string[];
   baselineFile?: string;
+  /** A directory of earlier compliance.json files: the reports show the score trend. */
+  historyDir?: string;
   failUnder?: number;
   failOn?: Severity;
   today?: Date | string;
@@ -86,6 +89,8 @@ export interface ComplianceResult {
   scores: Record<string, HostScores>;
   expiredWaivers: Waiver[];
   baseline?: BaselineDiff;
+  /** With --history: earlier runs of the same profile and this one, oldest first. */
+  history?: ComplianceHistory;
   gate: ComplianceGate;
   evaluations: { target: string; durationMs: number; cached: boolean; processes: number }[];
   /** Only in a `--shard i/n` run's file. */
@@ -101,6 +106,7 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const controls = options.profile ? resolveProfile(options.profile, profiles, catalogue) : catalogue.controls;
   const waivers = await loadWaiverFiles(options.waiverFiles ?? [], catalogue);
   const baseline = options.baselineFile ? await loadBaseline(options.baselineFile) : undefined;
+  const history = options.historyDir ? await loadHistory(options.historyDir, profile?.id ?? null) : undefined;
 
   const targets = options.live ? pairTargets(options.live.targets, options.hosts) : [];
   // With live targets, only the hosts they name (and --host) are evaluated; otherwise every host.
@@ -114,13 +120,15 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
   const profileControls = Object.fromEntries(
     [...profiles.byId.keys()].map((id) => [id, resolveProfile(id, profiles, catalogue).map((c) => c.id)]),
   );
+  const scores = scoreReport(waived, profileControls);
+  const generatedAt = new Date().toISOString();
 
   return {
     schemaVersion: 1,
     tool: { name: 'nixcheck', version: VERSION },
     nix: { version: evaluation?.nixVersion ?? null },
     flake: evaluation?.flakeRef ?? null,
-    generatedAt: new Date().toISOString(),
+    generatedAt,
     today,
     durationMs: performance.now() - started,
     profile: profile ? { id: profile.id, title: profile.title } : null,
@@ -131,9 +139,10 @@ export async function runComply(options: ComplyOptions): Promise<ComplianceResul
     }),
     controls: controls.map(controlInfo),
     results: waived,
-    scores: scoreReport(waived, profileControls),
+    scores,
     expiredWaivers: expiredWaivers(waivers, today),
     ...(baseline ? { baseline: compareBaseline(baseline, waived) } : {}),
+    ...(history ? { history: { runs: [...history.runs, { generatedAt, source: null, scores: trendScores(scores) }], otherProfile: history.otherProfile } } : {}),
     gate: complianceGate(waived, options),
     evaluations: evaluation?.stats ?? [],
     ...(evaluation?.selection ? { shard: shardInfo(options.shard!, evaluation.selection, positionsByHost(waived, evaluation.allHosts)) } : {}),

@@ -9,6 +9,8 @@ import type {
   CoverageRead,
   CoverageReport,
   CoverageSummary,
+  DocumentationCoverage,
+  DocumentationSummary,
   FileCoverage,
   HitKind,
   NamespaceCoverage,
@@ -33,6 +35,13 @@ export interface ComputeCoverageInput {
 
 const STORE_SOURCE = /^\/nix\/store\/[0-9a-z]{32}-[^/]+\//;
 
+const PLACEHOLDER = /^(<.*>|\*)$/;
+
+/** An option path as the NixOS manual writes it: submodule placeholders (`<name>`, `*`) bare. */
+export function optionName(loc: readonly string[]): string {
+  return loc.map((s) => (PLACEHOLDER.test(s) ? s : formatAttrPath([s]))).join('.');
+}
+
 /**
  * How a read relates to an option: `direct` when the read path is the option's path or
  * goes below it (`boot.kernel.sysctl."x"` reads `boot.kernel.sysctl`), `prefix` when the
@@ -44,7 +53,7 @@ export function hitKind(read: readonly string[], option: readonly string[]): Hit
   if (n === 0) return undefined;
   for (let i = 0; i < n; i++) {
     const o = option[i]!;
-    if (o !== read[i] && o !== '*' && !/^<.*>$/.test(o)) return undefined;
+    if (o !== read[i] && !PLACEHOLDER.test(o)) return undefined;
   }
   return read.length >= option.length ? 'direct' : 'prefix';
 }
@@ -102,13 +111,16 @@ export async function computeCoverage(input: ComputeCoverageInput): Promise<Cove
       const kind = hitKind(read.path, entry.loc);
       if (!kind) return;
       matchedReads.add(index);
-      hits.push({ by: read.by, where: read.where, ...(read.label !== undefined ? { label: read.label } : {}), path: formatAttrPath(read.path), kind });
+      hits.push({ by: read.by, where: read.where, ...(read.label !== undefined ? { label: read.label } : {}), path: optionName(read.path), kind });
     });
     const direct = hits.filter((h) => h.kind === 'direct').length;
     const prefix = hits.length - direct;
     options.push({
-      option: formatAttrPath(entry.loc),
+      option: optionName(entry.loc),
       loc: entry.loc,
+      subOption: entry.option.subOption,
+      description: entry.option.description,
+      example: entry.option.example,
       file: display,
       line,
       lineUnknown: line === null,
@@ -157,7 +169,7 @@ export async function computeCoverage(input: ComputeCoverageInput): Promise<Cove
       defs.push({ file: display, line: line ?? null });
     }
     unreadDefinitions.push({
-      option: formatAttrPath(entry.loc),
+      option: optionName(entry.loc),
       loc: entry.loc,
       declaredByUser: entry.declaredByUser,
       targets: [...entry.targets].sort(),
@@ -189,11 +201,12 @@ export async function computeCoverage(input: ComputeCoverageInput): Promise<Cove
       label: inv.target,
       key: inv.key,
       options: inv.options.length,
-      problems: inv.problems.map((p) => ({ option: formatAttrPath(p.option), reason: p.reason, error: p.error })),
+      problems: inv.problems.map((p) => ({ option: optionName(p.option), part: p.part, reason: p.reason, error: p.error })),
     })),
     totals: summarize(options),
     files,
     namespaces,
+    documentation: documentationCoverage(options, files.map((f) => f.file)),
     options,
     unreadDefinitions,
     reads: { total: reads.length, matched: matchedReads.size },
@@ -238,6 +251,28 @@ export function summarize(options: readonly CoverageOption[]): CoverageSummary {
     direct,
     prefixOnly: covered - direct,
     percent: options.length === 0 ? null : Math.round((covered / options.length) * 10000) / 100,
+  };
+}
+
+/** Which counted options have a description, and which an example (see docs/coverage.md). */
+export function summarizeDocumentation(options: readonly CoverageOption[]): DocumentationSummary {
+  const described = options.filter((o) => o.description).length;
+  const withExample = options.filter((o) => o.example).length;
+  const percent = (n: number) => (options.length === 0 ? null : Math.round((n / options.length) * 10000) / 100);
+  return { options: options.length, described, withExample, percent: percent(described), examplePercent: percent(withExample) };
+}
+
+function documentationCoverage(options: readonly CoverageOption[], fileOrder: readonly string[]): DocumentationCoverage {
+  const names = (list: readonly CoverageOption[], has: (o: CoverageOption) => boolean) => list.filter((o) => !has(o)).map((o) => o.option);
+  const byFile = groupBy(options, (o) => o.file);
+  return {
+    totals: summarizeDocumentation(options),
+    files: fileOrder.map((file) => {
+      const list = byFile.get(file) ?? [];
+      return { file, ...summarizeDocumentation(list), undescribed: names(list, (o) => o.description), withoutExample: names(list, (o) => o.example) };
+    }),
+    undescribed: names(options, (o) => o.description),
+    withoutExample: names(options, (o) => o.example),
   };
 }
 

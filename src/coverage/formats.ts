@@ -12,10 +12,18 @@ function byFile(report: CoverageReport): Map<string, CoverageOption[]> {
   return map;
 }
 
+/**
+ * What an option's hit count is: its reads (option coverage), or 1 when it has a
+ * description (documentation coverage, `docs.*` files).
+ */
+export type HitCount = (option: CoverageOption) => number;
+export const readHits: HitCount = (o) => o.hits;
+export const descriptionHits: HitCount = (o) => (o.description ? 1 : 0);
+
 /** Hits per known declaration line (two options on one line add up). */
-function lineHits(options: readonly CoverageOption[]): Map<number, number> {
+function lineHits(options: readonly CoverageOption[], hitsOf: HitCount): Map<number, number> {
   const lines = new Map<number, number>();
-  for (const o of options) if (o.line !== null) lines.set(o.line, (lines.get(o.line) ?? 0) + o.hits);
+  for (const o of options) if (o.line !== null) lines.set(o.line, (lines.get(o.line) ?? 0) + hitsOf(o));
   return new Map([...lines.entries()].sort(([a], [b]) => a - b));
 }
 
@@ -24,14 +32,14 @@ function lineHits(options: readonly CoverageOption[]): Map<number, number> {
  * declaration line, named by the option path; FNDA = reads), DA = reads per declaration
  * line. An option whose line is unknown gets `FN:0` and no DA line.
  */
-export function renderLcov(report: CoverageReport): string {
+export function renderLcov(report: CoverageReport, hitsOf: HitCount = readHits): string {
   const out: string[] = [];
   for (const [file, options] of byFile(report)) {
     out.push('TN:nixcheck', `SF:${file}`);
     for (const o of options) out.push(`FN:${o.line ?? 0},${o.option}`);
-    for (const o of options) out.push(`FNDA:${o.hits},${o.option}`);
-    out.push(`FNF:${options.length}`, `FNH:${options.filter((o) => o.covered).length}`);
-    const lines = lineHits(options);
+    for (const o of options) out.push(`FNDA:${hitsOf(o)},${o.option}`);
+    out.push(`FNF:${options.length}`, `FNH:${options.filter((o) => hitsOf(o) > 0).length}`);
+    const lines = lineHits(options, hitsOf);
     for (const [line, hits] of lines) out.push(`DA:${line},${hits}`);
     out.push(`LF:${lines.size}`, `LH:${[...lines.values()].filter((h) => h > 0).length}`, 'end_of_record');
   }
@@ -52,7 +60,7 @@ function xml(text: string): string {
  * line-rate is covered declaration lines / declaration lines; options without a known
  * line appear as methods without lines.
  */
-export function renderCobertura(report: CoverageReport, version = '0'): string {
+export function renderCobertura(report: CoverageReport, version = '0', hitsOf: HitCount = readHits): string {
   const files = byFile(report);
   const packages = new Map<string, string[]>();
   for (const file of files.keys()) {
@@ -70,13 +78,13 @@ export function renderCobertura(report: CoverageReport, version = '0'): string {
     let pkgCovered = 0;
     for (const file of dirFiles) {
       const options = files.get(file)!;
-      const lines = lineHits(options);
+      const lines = lineHits(options, hitsOf);
       const covered = [...lines.values()].filter((h) => h > 0).length;
       pkgValid += lines.size;
       pkgCovered += covered;
       const methods = options.map((o) => {
-        const lineXml = o.line !== null ? `<line number="${o.line}" hits="${o.hits}" branch="false"/>` : '';
-        return `      <method name="${xml(o.option)}" signature="" line-rate="${o.covered ? '1' : '0'}" branch-rate="0" complexity="0">\n        <lines>${lineXml}</lines>\n      </method>`;
+        const lineXml = o.line !== null ? `<line number="${o.line}" hits="${hitsOf(o)}" branch="false"/>` : '';
+        return `      <method name="${xml(o.option)}" signature="" line-rate="${hitsOf(o) > 0 ? '1' : '0'}" branch-rate="0" complexity="0">\n        <lines>${lineXml}</lines>\n      </method>`;
       });
       classes.push(
         [

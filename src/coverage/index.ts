@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { renderCobertura, renderLcov } from './formats.js';
+import { descriptionHits, renderCobertura, renderLcov } from './formats.js';
 import type { CoverageReport, GateResult } from './types.js';
 
-export { computeCoverage, findDeclarationLine, hitKind, namespaceOf, summarize, type ComputeCoverageInput } from './compute.js';
-export { renderCobertura, renderLcov } from './formats.js';
+export { computeCoverage, findDeclarationLine, hitKind, namespaceOf, optionName, summarize, summarizeDocumentation, type ComputeCoverageInput } from './compute.js';
+export { descriptionHits, readHits, renderCobertura, renderLcov } from './formats.js';
 export { optionFilter, optionGlob, type OptionGlob } from './option-glob.js';
 export { readsFromControls, readsFromSuites, type CheckLike, type ControlLike, type PlannedCaseLike } from './reads.js';
 export { formatCoverageTable } from './table.js';
@@ -14,44 +14,45 @@ export const COVERAGE_FILES = {
   lcov: 'lcov.info',
   cobertura: 'coverage.cobertura.xml',
   json: 'coverage.json',
+  /** Documentation coverage in the same formats: an option is "hit" when it has a description. */
+  docsLcov: 'docs.lcov.info',
+  docsCobertura: 'docs.cobertura.xml',
 } as const;
 
-export interface WrittenCoverageReports {
-  lcov: string;
-  cobertura: string;
-  json: string;
-}
+export type WrittenCoverageReports = Record<keyof typeof COVERAGE_FILES, string>;
 
 /**
- * Write lcov.info, coverage.cobertura.xml and coverage.json (schemas/coverage.schema.json)
- * into outDir, each atomically. Paths inside are relative to the working directory, so
- * run genhtml/Codecov/GitLab from the same directory.
+ * Write lcov.info, coverage.cobertura.xml, coverage.json (schemas/coverage.schema.json)
+ * and the documentation coverage as docs.lcov.info and docs.cobertura.xml into outDir,
+ * each atomically. Paths inside are relative to the working directory, so run
+ * genhtml/Codecov/GitLab from the same directory.
  */
 export async function writeCoverageReports(report: CoverageReport, outDir: string, options: { version?: string } = {}): Promise<WrittenCoverageReports> {
-  const paths = {
-    lcov: join(outDir, COVERAGE_FILES.lcov),
-    cobertura: join(outDir, COVERAGE_FILES.cobertura),
-    json: join(outDir, COVERAGE_FILES.json),
-  };
+  const paths = Object.fromEntries(Object.entries(COVERAGE_FILES).map(([k, f]) => [k, join(outDir, f)])) as WrittenCoverageReports;
   await writeFileAtomic(paths.lcov, renderLcov(report));
   await writeFileAtomic(paths.cobertura, renderCobertura(report, options.version));
   await writeFileAtomic(paths.json, `${JSON.stringify({ $schema: 'https://nixcheck.dev/schemas/coverage.schema.json', ...report }, null, 2)}\n`);
+  await writeFileAtomic(paths.docsLcov, renderLcov(report, descriptionHits));
+  await writeFileAtomic(paths.docsCobertura, renderCobertura(report, options.version, descriptionHits));
   return paths;
 }
 
-/** Pass when the overall coverage is at least `minCoverage` percent. No counted option fails. */
+/** Pass when the overall option coverage is at least `minCoverage` percent. No counted option fails. */
 export function coverageGate(report: CoverageReport, minCoverage: number): GateResult {
-  const percent = report.totals.percent;
+  return percentGate('option coverage', report.totals.percent, minCoverage);
+}
+
+/** Pass when at least `minimum` percent of the counted options have a description. */
+export function docCoverageGate(report: CoverageReport, minimum: number): GateResult {
+  return percentGate('documentation coverage', report.documentation.totals.percent, minimum);
+}
+
+function percentGate(what: string, percent: number | null, minCoverage: number): GateResult {
   if (percent === null) {
-    return { pass: false, percent, minCoverage, message: 'option coverage: no options were counted (check include/exclude and the targets)' };
+    return { pass: false, percent, minCoverage, message: `${what}: no options were counted (check include/exclude and the targets)` };
   }
   const pass = percent >= minCoverage;
-  return {
-    pass,
-    percent,
-    minCoverage,
-    message: `option coverage ${percent.toFixed(2)}% ${pass ? '>=' : '<'} minimum ${minCoverage}%`,
-  };
+  return { pass, percent, minCoverage, message: `${what} ${percent.toFixed(2)}% ${pass ? '>=' : '<'} minimum ${minCoverage}%` };
 }
 export {
   collectOptionInventory,

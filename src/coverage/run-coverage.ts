@@ -35,12 +35,15 @@ export async function runCoverage(options: CoverageOptions): Promise<CoverageRep
   const flake = options.flake ? resolveFlake(options.flake, options.baseDir) : undefined;
   const planned = planSuites(suites, { ...(flake ? { flake } : {}), hostsAttr: options.hostsAttr, ...(options.hosts ? { hosts: options.hosts } : {}) });
   const targets = [...new Map(planned.map((p) => [p.target.key, p.target])).values()];
-  const limit = pLimit(Math.max(1, options.jobs));
-  const inventories = await Promise.all(
-    targets.map((t) => limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir) }))),
-  );
   const reads = readsFromSuites(planned);
   if (options.controls) reads.push(...readsFromControls((await loadCatalogue({ dirs: options.controlDirs ?? [] })).controls));
+  const limit = pLimit(Math.max(1, options.jobs));
+  // The reads go along: the inventory does not evaluate definitions of the user's options they cover.
+  const inventories = await Promise.all(
+    targets.map((t) =>
+      limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir), reads: reads.map((r) => r.path) })),
+    ),
+  );
   const roots = flake?.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
   return computeCoverage({
     inventories,

@@ -61,6 +61,22 @@ export function formatCoverageTable(report: CoverageReport): string {
     ),
   );
 
+  const d = report.documentation;
+  const docPct = (p: number | null) => (p === null ? 'no options' : `${p.toFixed(2)}%`);
+  out.push(
+    '',
+    `Documentation: ${d.totals.described}/${d.totals.options} options have a description (${docPct(d.totals.percent)}), ${d.totals.withExample} an example (${docPct(d.totals.examplePercent)})`,
+  );
+  const docNotes = new Map<number, string[]>();
+  d.files.forEach((f, i) => docNotes.set(i, [...f.undescribed.map((o) => `no description: ${o}`), ...f.withoutExample.map((o) => `no example: ${o}`)]));
+  out.push(
+    ...table(
+      ['Module file', 'Options', 'Described', 'With example', '%'],
+      d.files.map((f) => [f.file, String(f.options), String(f.described), String(f.withExample), f.percent === null ? '-' : f.percent.toFixed(2)]),
+      docNotes,
+    ),
+  );
+
   if (report.lineUnknown > 0) {
     out.push('', `${report.lineUnknown} option(s) have no known declaration line (no declarationPositions and not found in the file): lcov shows them at line 0.`);
   }
@@ -71,7 +87,9 @@ export function formatCoverageTable(report: CoverageReport): string {
       out.push(`  ${d.option}  ${where}`);
     }
   }
-  const problems = report.targets.flatMap((tg) => tg.problems.map((p) => `${tg.label}: ${p.option} skipped (${p.reason}): ${p.error.split('\n')[0]}`));
+  const problems = report.targets.flatMap((tg) =>
+    tg.problems.map((p) => `${tg.label}: ${p.part === 'sub-options' ? `the options inside ${p.option}` : p.option} skipped (${p.reason}): ${p.error.split('\n')[0]}`),
+  );
   if (problems.length > 0) out.push('', 'Options skipped because evaluating them ended Nix:', ...problems.map((p) => `  ${p}`));
   return `${out.join('\n')}\n`;
 }

@@ -36,9 +36,15 @@ export interface OptionHit {
 }
 
 export interface CoverageOption {
-  /** The option path as written in Nix (`kernelcore.security.ssh.enable`). */
+  /** The option path as the NixOS manual writes it (`kernelcore.security.ssh.enable`, `lab.machines.<name>.vcpus`). */
   option: string;
   loc: string[];
+  /** Declared inside a submodule type: `<name>` (attrsOf) or `*` (listOf) stand for any key or element. */
+  subOption: boolean;
+  /** The declaration has a description. */
+  description: boolean;
+  /** The declaration has an example. */
+  example: boolean;
   /** The declaring file relative to the working directory (or as Nix reports it when not local). */
   file: string;
   /** 1-based declaration line; null when it is unknown. */
@@ -72,6 +78,29 @@ export interface NamespaceCoverage extends CoverageSummary {
   uncovered: string[];
 }
 
+/** Documentation coverage of a group of counted options. */
+export interface DocumentationSummary {
+  options: number;
+  /** Options with a (non-empty) description. */
+  described: number;
+  /** Options with an example. */
+  withExample: number;
+  /** described / options in percent (two decimals); null when no option was counted. */
+  percent: number | null;
+  /** withExample / options in percent; null when no option was counted. */
+  examplePercent: number | null;
+}
+
+export interface DocumentationCoverage {
+  totals: DocumentationSummary;
+  /** Per module file, in the order of `files`. */
+  files: (DocumentationSummary & { file: string; undescribed: string[]; withoutExample: string[] })[];
+  /** Counted options without a description. */
+  undescribed: string[];
+  /** Counted options without an example. */
+  withoutExample: string[];
+}
+
 /** A value the user's files define that no check reads. */
 export interface UnreadDefinition {
   option: string;
@@ -87,8 +116,8 @@ export interface CoverageTarget {
   key: string;
   /** Options of this target that the user's files declare or define. */
   options: number;
-  /** Options skipped because their evaluation ended Nix. */
-  problems: { option: string; reason: string; error: string }[];
+  /** Options skipped because their evaluation (files, or the options inside their type) ended Nix. */
+  problems: { option: string; part: 'files' | 'sub-options'; reason: string; error: string }[];
 }
 
 export interface CoverageReport {
@@ -100,6 +129,7 @@ export interface CoverageReport {
   totals: CoverageSummary;
   files: FileCoverage[];
   namespaces: NamespaceCoverage[];
+  documentation: DocumentationCoverage;
   options: CoverageOption[];
   unreadDefinitions: UnreadDefinition[];
   reads: {

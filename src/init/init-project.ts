@@ -1,13 +1,13 @@
 /**
  * `nixcheck init`: in a flake directory, find the hosts, evaluate a few meaningful values
  * per host through the engine (one batched evaluation per host), and write nixcheck.yaml,
- * a suite per host asserting today's values, and a GitHub workflow. Existing files are
- * kept unless `force`.
+ * a suite per host asserting today's values, the schemas editors read for them, and a
+ * GitHub workflow that runs a pinned nixcheck. Existing files are kept unless `force`.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { CONFIG_FILE } from '../config/config.js';
 import { resolveFlake, type ResolvedFlake } from '../nix/flake-ref.js';
@@ -17,7 +17,10 @@ import { parseAttrPath } from '../suite/attr-path.js';
 import { listHosts } from '../target/list-hosts.js';
 import { resolveTarget } from '../target/resolve-target.js';
 import { InputError } from '../util/errors.js';
-import { PACKAGE_ROOT, packagePath } from '../util/package-root.js';
+import { editorSchemaFiles, schemaRef } from './editor-schemas.js';
+import { findPin, type NixcheckPin } from './pin.js';
+import { suiteFileNames } from './suite-file-names.js';
+import { readWorkflowRecipe, renderWorkflow } from './workflow.js';
 
 export interface InitOptions {
   /** The flake directory (written into). */
@@ -31,6 +34,8 @@ export interface InitOptions {
   jobs?: number;
   /** Also write .github/workflows/nixcheck.yml (default true). */
   workflow?: boolean;
+  /** The workflow runs nixcheck from this flake reference (it must name a commit). */
+  nixcheckFlake?: string;
 }
 
 export interface InitFile {
@@ -51,11 +56,12 @@ export interface InitReport {
   dir: string;
   hosts: HostProbe[];
   files: InitFile[];
+  /** The workflow: not asked for (--no-workflow), or the pinned nixcheck it runs, or none found. */
+  workflow: { asked: false } | { asked: true; pin: NixcheckPin | null };
 }
 
 export const SUITES_DIR = 'suites/unit';
 export const WORKFLOW_FILE = '.github/workflows/nixcheck.yml';
-export const WORKFLOW_RECIPE = 'recipes/github-actions.yml';
 
 /** A value the generated suites pin: its path, a case name, and when it is worth asserting. */
 interface Probe {
@@ -97,14 +103,6 @@ export async function probeHost(host: string, flake: ResolvedFlake, hostsAttr: s
     cases.push({ name: probe.name(o.value), path: probe.path, value: o.value });
   });
   return { host, cases };
-}
-
-/** `$schema` comment target: the installed schema when it lies inside the project, else where `npm i -D nixcheck` puts it. */
-export function schemaRef(fromFile: string, projectDir: string, schema: string): string {
-  const installed = packagePath('schemas', `${schema}.schema.json`);
-  const inside = !relative(projectDir, PACKAGE_ROOT).startsWith('..');
-  const target = inside ? installed : join(projectDir, 'node_modules', 'nixcheck', 'schemas', `${schema}.schema.json`);
-  return relative(dirname(fromFile), target).split(sep).join('/');
 }
 
 /** A YAML scalar for text: plain when that is unambiguous, else single- or double-quoted. */
@@ -150,15 +148,6 @@ export function renderConfig(file: string, projectDir: string, hostsAttr: string
   ].join('\n');
 }
 
-export async function readWorkflowRecipe(): Promise<string> {
-  return readFile(packagePath(WORKFLOW_RECIPE), 'utf8');
-}
-
-/** Host names as file names: keep letters, digits, `.`, `_`, `-`. */
-export function suiteFileName(host: string): string {
-  return `${host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_')}.yaml`;
-}
-
 export async function initProject(options: InitOptions): Promise<InitReport> {
   const dir = options.dir;
   if (!existsSync(join(dir, 'flake.nix'))) throw new InputError(`no flake.nix in ${dir}: run \`nixcheck init\` in a flake directory or pass --flake DIR`);
@@ -174,32 +163,45 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
   const hosts = options.hosts ?? all;
   if (hosts.length === 0) throw new InputError(`${hostsAttr} of ${flake.ref} is empty: nothing to test`);
 
+  const asked = options.workflow !== false;
+  const pin = asked ? ((await findPin(dir, options.nixcheckFlake)) ?? null) : null;
+
   const limit = pLimit(Math.max(1, options.jobs ?? 2));
   const probes = await Promise.all(hosts.map((h) => limit(() => probeHost(h, flake, hostsAttr, evaluator))));
 
-  const planned: { path: string; content: () => Promise<string> }[] = [
-    { path: CONFIG_FILE, content: async () => renderConfig(join(dir, CONFIG_FILE), dir, hostsAttr) },
-  ];
+  // Schemas are nixcheck's own files, not the user's: always brought up to date.
+  const planned: { path: string; content: () => Promise<string>; owned?: boolean }[] = (await editorSchemaFiles(['config', 'suite'])).map((f) => ({
+    path: f.path,
+    content: async () => f.content,
+    owned: true,
+  }));
+  planned.push({ path: CONFIG_FILE, content: async () => renderConfig(join(dir, CONFIG_FILE), dir, hostsAttr) });
+  const fileNames = suiteFileNames(probes.map((p) => p.host));
   for (const p of probes) {
     if (p.skipped || p.cases.length === 0) continue;
-    const path = `${SUITES_DIR}/${suiteFileName(p.host)}`;
+    const path = `${SUITES_DIR}/${fileNames.get(p.host)!}`;
     planned.push({ path, content: async () => renderHostSuite(p, join(dir, path), dir) });
   }
-  if (options.workflow !== false) planned.push({ path: WORKFLOW_FILE, content: readWorkflowRecipe });
+  if (pin) planned.push({ path: WORKFLOW_FILE, content: async () => renderWorkflow(await readWorkflowRecipe(), pin) });
 
   const files: InitFile[] = [];
   for (const f of planned) {
     const full = join(dir, f.path);
     const exists = existsSync(full);
-    if (exists && !options.force) {
+    const content = await f.content();
+    if (exists && f.owned && (await readFile(full, 'utf8')) === content) {
+      files.push({ path: f.path, status: 'kept' });
+      continue;
+    }
+    if (exists && !options.force && !f.owned) {
       files.push({ path: f.path, status: 'kept' });
       continue;
     }
     await mkdir(dirname(full), { recursive: true });
-    await writeFileAtomic(full, await f.content());
+    await writeFileAtomic(full, content);
     files.push({ path: f.path, status: exists ? 'rewritten' : 'written' });
   }
-  return { dir, hosts: probes, files };
+  return { dir, hosts: probes, files, workflow: asked ? { asked, pin } : { asked } };
 }
 
 export function formatInitReport(report: InitReport): string {
@@ -210,17 +212,32 @@ export function formatInitReport(report: InitReport): string {
   lines.push('');
   const changed = report.files.filter((f) => f.status !== 'kept');
   for (const f of report.files) {
-    lines.push(f.status === 'kept' ? `kept      ${f.path} (exists; --force rewrites it)` : `${f.status.padEnd(9)} ${f.path}`);
+    lines.push(f.status === 'kept' ? `kept      ${f.path} (${f.path.startsWith('.nixcheck/') ? 'up to date' : 'exists; --force rewrites it'})` : `${f.status.padEnd(9)} ${f.path}`);
   }
   lines.push('');
+  if (report.workflow.asked && !report.workflow.pin) {
+    lines.push(
+      `No ${WORKFLOW_FILE} written: nothing pins the nixcheck that CI would run, and CI must`,
+      'never run a package looked up by name. Pin it one of these ways, then run `nixcheck init` again:',
+      '  - package.json: `npm install -D <nixcheck git URL>#<tag>` (package-lock.json pins the commit);',
+      '  - flake.nix: an input `nixcheck.url = "<nixcheck flake>";`, then `nix flake lock`;',
+      '  - `--nixcheck-flake <reference naming a commit>`, e.g. github:OWNER/nixcheck/<40-hex rev>.',
+      '',
+    );
+  }
   if (changed.length === 0) lines.push('Nothing written: every file exists. Run with --force to rewrite them.');
   else {
     lines.push(
-      'Next: run `npx nixcheck test` here: every generated case passes today. Review the',
-      'generated expectations, then commit the files. The workflow also runs the compliance',
-      'gate (`nixcheck comply --profile cis-l1-server --fail-on high`), which fails the job',
-      'while a high or critical control fails: see the compliance report first.',
+      'Next: run `nixcheck test` here: every generated case passes today. Review the generated',
+      'expectations, then commit the files (.nixcheck/schemas too: editors validate the YAML files with them).',
     );
+    if (report.files.some((f) => f.path === WORKFLOW_FILE && f.status !== 'kept')) {
+      lines.push(
+        'The workflow also runs the compliance gate (`nixcheck comply --profile cis-l1-server',
+        '--fail-on high`), which fails the job while a high or critical control fails: see the',
+        'compliance report first.',
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

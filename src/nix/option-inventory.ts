@@ -24,8 +24,17 @@ export interface InventoryOption {
   files: string[];
   /** Priority of the winning definitions; 1500 = only the option's own default. null: unknown. */
   highestPrio: number | null;
-  /** False when `files` could not be evaluated (an error, or the option was skipped). */
+  /**
+   * False when `files` was not evaluated: an error, the option was skipped, it is a
+   * sub-option, or the user declares it and a read covers it (the report needs no more).
+   */
   filesKnown: boolean;
+  /** Declared inside a submodule type (`loc` has `<name>` or `*` for attrsOf / listOf). */
+  subOption: boolean;
+  /** The declaration has a (non-empty) `description`. */
+  description: boolean;
+  /** The declaration has an `example`. */
+  example: boolean;
   /** The declaring files that are the user's (under a root, not excluded). */
   userDeclarations: string[];
   /** The defining files that are the user's. */
@@ -33,8 +42,10 @@ export interface InventoryOption {
 }
 
 export interface InventoryProblem {
-  /** The option whose `files` ended the Nix process; it was skipped. */
+  /** The option whose `files` (or sub-options) ended the Nix process; it (or they) was skipped. */
   option: string[];
+  /** `sub-options`: collecting the options declared inside the option's type ended Nix. */
+  part: 'files' | 'sub-options';
   reason: 'fatal' | 'timeout';
   error: string;
 }
@@ -65,6 +76,8 @@ export interface InventoryOptions {
   excludeFiles?: string[];
   /** Options whose evaluation kills Nix are skipped and the walk runs again, at most this often (default 20). */
   maxSkips?: number;
+  /** Paths suites and controls read: the user's options they cover need no definitions. */
+  reads?: string[][];
   signal?: AbortSignal;
 }
 
@@ -85,6 +98,9 @@ interface RawOption {
   filesKnown: boolean;
   highestPrio: number | null;
   skipped: boolean;
+  subOption: boolean;
+  description: boolean;
+  example: boolean;
 }
 
 interface RawInventory {
@@ -105,14 +121,16 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
   const extraRoots = [...(options.roots ?? [])].map((r) => resolve(r));
   if (base.kind === 'file') extraRoots.push(target.evalTarget.sourceDir ?? resolve(base.file, '..'));
   const skip: string[][] = [];
+  const skipSubOptions: string[][] = [];
   const problems: InventoryProblem[] = [];
+  const reads = options.reads ?? [];
   const maxSkips = options.maxSkips ?? 20;
   let probeModulesPath = true;
   let processes = 0;
 
   for (;;) {
     processes++;
-    const attempt = await runInventory({ base, roots: extraRoots, skip, probeModulesPath }, options);
+    const attempt = await runInventory({ base, roots: extraRoots, skip, skipSubOptions, reads, probeModulesPath }, options);
     if (attempt.answer) {
       const excluded = (options.excludeFiles ?? []).map(fileGlob);
       const isUser = (file: string) => isUserFile(file, attempt.answer!.roots, attempt.answer!.modulesPath, excluded);
@@ -128,6 +146,9 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
           files: raw.files,
           highestPrio: raw.highestPrio,
           filesKnown: raw.filesKnown && !raw.skipped,
+          subOption: raw.subOption,
+          description: raw.description,
+          example: raw.example,
           userDeclarations,
           userFiles,
         });
@@ -148,25 +169,26 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
       probeModulesPath = false;
       continue;
     }
-    const culprit = marker?.startsWith('option:') ? parseMarkerPath(marker.slice('option:'.length)) : undefined;
+    const part = marker?.startsWith('suboptions:') ? 'sub-options' : 'files';
+    const culprit = marker?.startsWith('option:') || marker?.startsWith('suboptions:') ? parseMarkerPath(marker.slice(marker.indexOf(':') + 1)) : undefined;
     if (!culprit || attempt.cancelled) {
       throw new OptionInventoryError(`nixcheck: cannot collect the options of ${target.label}: ${attempt.error}`);
     }
     const timeouts = problems.filter((p) => p.reason === 'timeout').length;
-    if (skip.length >= maxSkips || (attempt.timedOut && timeouts >= MAX_TIMEOUT_SKIPS)) {
+    if (problems.length >= maxSkips || (attempt.timedOut && timeouts >= MAX_TIMEOUT_SKIPS)) {
       throw new OptionInventoryError(
-        `nixcheck: cannot collect the options of ${target.label}: ${skip.length} options ended Nix and were skipped, and another did (${culprit.join('.')}): ${attempt.error}`,
+        `nixcheck: cannot collect the options of ${target.label}: ${problems.length} options ended Nix and were skipped, and another did (${culprit.join('.')}): ${attempt.error}`,
       );
     }
-    skip.push(culprit);
-    problems.push({ option: culprit, reason: attempt.timedOut ? 'timeout' : 'fatal', error: attempt.error! });
+    (part === 'sub-options' ? skipSubOptions : skip).push(culprit);
+    problems.push({ option: culprit, part, reason: attempt.timedOut ? 'timeout' : 'fatal', error: attempt.error! });
   }
 }
 
 type Attempt = NixFileAttempt<RawInventory>;
 
 function runInventory(
-  request: { base: ResolvedTarget['evalTarget']['base']; roots: string[]; skip: string[][]; probeModulesPath: boolean },
+  request: { base: ResolvedTarget['evalTarget']['base']; roots: string[]; skip: string[][]; skipSubOptions: string[][]; reads: string[][]; probeModulesPath: boolean },
   options: InventoryOptions,
 ): Promise<Attempt> {
   return runNixFile<RawInventory>(INVENTORY_FILE, 'NIXCHECK_INVENTORY_REQUEST_FILE', request, { ...options, what: 'the option inventory' });

@@ -41,23 +41,31 @@ export function terminalReporter(options: TerminalOptions = {}): Reporter {
     async finish(result: RunResult) {
       const problems = result.cases.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
       for (const c of problems) out.write(formatProblem(c, { red, yellow, dim, bold }) + '\n');
-      const s = result.summary;
-      const parts = [
-        s.pass ? green(`${s.pass} passed`) : `${s.pass} passed`,
-        s.fail ? red(`${s.fail} failed`) : `${s.fail} failed`,
-        s.error ? yellow(`${s.error} errors`) : `${s.error} errors`,
-        `${s.skip} skipped`,
-      ];
-      const cached = result.evaluations.filter((e) => e.cached).length;
-      out.write(
-        `\n${bold('nixcheck')} ${parts.join(', ')} ${dim(`(${s.total} checks, ${result.evaluations.length} target${result.evaluations.length === 1 ? '' : 's'}${cached ? `, ${cached} from cache` : ''}, ${(result.durationMs / 1000).toFixed(2)} s)`)}\n`,
-      );
+      out.write(`\n${formatSummaryLine(result, { red, green, yellow, dim, bold })}\n`);
       return [];
     },
   };
 }
 
 type Paint = (text: string) => string;
+const plain: Paint = (text) => text;
+
+/** The one-line summary every `nixcheck test` prints (unless --quiet). */
+export function formatSummaryLine(
+  result: RunResult,
+  p: { red: Paint; green: Paint; yellow: Paint; dim: Paint; bold: Paint } = { red: plain, green: plain, yellow: plain, dim: plain, bold: plain },
+): string {
+  const s = result.summary;
+  const parts = [
+    s.pass ? p.green(`${s.pass} passed`) : `${s.pass} passed`,
+    s.fail ? p.red(`${s.fail} failed`) : `${s.fail} failed`,
+    s.error ? p.yellow(`${s.error} errors`) : `${s.error} errors`,
+    `${s.skip} skipped`,
+  ];
+  const cached = result.evaluations.filter((e) => e.cached).length;
+  const targets = result.evaluations.length;
+  return `${p.bold('nixcheck')} ${parts.join(', ')} ${p.dim(`(${s.total} checks, ${targets} target${targets === 1 ? '' : 's'}${cached ? `, ${cached} from cache` : ''}, ${(result.durationMs / 1000).toFixed(2)} s)`)}`;
+}
 
 export function formatProblem(c: CaseResult, p: { red: Paint; yellow: Paint; dim: Paint; bold: Paint }): string {
   const head = c.verdict === 'fail' ? p.red('FAIL') : p.yellow('ERROR');

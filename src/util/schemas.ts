@@ -25,3 +25,8 @@ export function validatorFor(name: string): ValidateFunction {
   if (!validate) throw new Error(`nixcheck: no schema schemas/${name}.schema.json`);
   return validate;
 }
+
+/** The JSON of a published schema by its `$id`, as written (for looking inside it). */
+export function schemaDocument(id: string): { [key: string]: unknown } | undefined {
+  return instance().getSchema(id)?.schema as { [key: string]: unknown } | undefined;
+}

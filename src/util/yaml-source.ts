@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError, type SourceLocation } from './errors.js';
+import { nearestName } from './nearest-name.js';
+import { allowedKeys } from './schema-keys.js';
+import { schemaDocument } from './schemas.js';
 
 /** A parsed YAML file that can still say where each value came from. */
 export interface YamlSource<T> {
@@ -47,9 +50,14 @@ export function parseYaml<T>(file: string, text: string, validate: ValidateFunct
   const data = doc.toJS() as T;
   const locate = (path: readonly (string | number)[]) => locateIn(doc, path, at);
   if (!validate(data)) {
+    const context: ErrorContext = {
+      locate,
+      locateKey: (path, key) => locateKeyIn(doc, path, key, at) ?? locate([...path, key]),
+      allowedKeys: (path) => (typeof validate.schema === 'object' ? allowedKeys(validate.schema as { [key: string]: unknown }, path, schemaDocument) : []),
+    };
     throw new InputError(
       `${what} ${shown} does not match its schema`,
-      mergeAlternatives(dedupeErrors(validate.errors ?? []).map((e) => describeSchemaError(e, locate))),
+      mergeAlternatives(dedupeErrors(validate.errors ?? []).map((e) => describeSchemaError(e, context))),
     );
   }
   return { file, data, locate };
@@ -66,6 +74,26 @@ function locateIn(
     if (isNode(node) && node.range) return at(node.range[0]);
   }
   return at(0);
+}
+
+/** Where a key itself is written (not its value): a misspelt key is pointed at there. */
+function locateKeyIn(
+  doc: Document,
+  path: readonly (string | number)[],
+  key: string,
+  at: (offset: number) => SourceLocation,
+): SourceLocation | undefined {
+  const parent = doc.getIn(path, true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+  return isNode(pair?.key) && pair.key.range ? at(pair.key.range[0]) : undefined;
+}
+
+interface ErrorContext {
+  locate(path: readonly (string | number)[]): SourceLocation;
+  locateKey(path: readonly (string | number)[], key: string): SourceLocation;
+  /** The keys the schema allows at `path`. */
+  allowedKeys(path: readonly (string | number)[]): string[];
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
@@ -101,10 +129,8 @@ function dedupeErrors(errors: ErrorObject[]): ErrorObject[] {
   });
 }
 
-function describeSchemaError(
-  e: ErrorObject,
-  locate: (path: readonly (string | number)[]) => SourceLocation,
-): { location: SourceLocation; message: string } {
+function describeSchemaError(e: ErrorObject, context: ErrorContext): { location: SourceLocation; message: string } {
+  const { locate } = context;
   const path = pointerToPath(e.instancePath);
   const where = path.length === 0 ? 'the document' : `"${path.join('.')}"`;
   switch (e.keyword) {
@@ -112,7 +138,8 @@ function describeSchemaError(
     case 'unevaluatedProperties': {
       const params = e.params as { additionalProperty?: string; unevaluatedProperty?: string };
       const key = params.additionalProperty ?? params.unevaluatedProperty ?? '?';
-      return { location: locate([...path, key]), message: `unknown key "${key}" in ${where}` };
+      const suggestion = nearestName(key, context.allowedKeys(path));
+      return { location: context.locateKey(path, key), message: `unknown key "${key}" in ${where}${suggestion ? `: did you mean "${suggestion}"?` : ''}` };
     }
     case 'required':
       return {

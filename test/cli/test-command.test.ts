@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, RunResult } from '../../src/result/model.js';
 import { validatorFor } from '../../src/util/schemas.js';
+import { judgeUnit, parseUnitExpectations } from '../../scripts/example-expectations.js';
 import { REPO, tempDir } from '../helpers/paths.js';
 
 /**
@@ -33,6 +34,8 @@ describe('nixcheck test on the offline example flake', () => {
 
   it('has exactly the verdicts documented in suites/unit/EXPECTED.md', () => {
     expect(result.summary).toEqual({ total: 143, pass: 129, fail: 11, error: 2, skip: 1 });
+    // As npm start judges it: every non-passing case where EXPECTED.md names it.
+    expect(judgeUnit(result, parseUnitExpectations(readFileSync(join(REPO, 'suites/unit/EXPECTED.md'), 'utf8')))).toEqual([]);
     const failed = result.cases.filter((c) => c.verdict === 'fail');
     for (const c of failed) expect(c.name).toMatch(/^finding:/);
     expect(validatorFor('results')(result)).toBe(true);
@@ -82,6 +85,24 @@ describe('nixcheck test on the offline example flake', () => {
     expect(warm.evaluations.every((e) => e.processes === 0)).toBe(true);
     expect(warm.cases.every((c) => c.cached || c.verdict === 'skip')).toBe(true);
   });
+});
+
+describe('nixcheck test output', () => {
+  const cache = tempDir();
+  const suite = join(REPO, 'suites/unit/laptop.yaml');
+  const runWith = (...flags: string[]) =>
+    execa('npx', ['tsx', 'src/cli/bin.ts', 'test', '--suite', suite, '--out', tempDir(), '--cache-dir', cache, ...flags], { cwd: REPO, reject: false });
+
+  it('prints the one-line summary with --reporter json alone, and nothing with --quiet', async () => {
+    const json = await runWith('--reporter', 'json');
+    expect(json.exitCode, json.stderr).toBe(0);
+    expect(json.stdout.trim()).toMatch(/^nixcheck 41 passed, 0 failed, 0 errors, 1 skipped \(42 checks, 1 target(, 1 from cache)?, [\d.]+ s\)$/);
+    const quiet = await runWith('--reporter', 'json', '--quiet');
+    expect(quiet.exitCode).toBe(0);
+    expect(quiet.stdout).toBe('');
+    const quietTerminal = await runWith('--quiet');
+    expect(quietTerminal.stdout).toBe('');
+  }, 120_000);
 });
 
 describe('nixcheck test input errors', () => {

@@ -375,7 +375,7 @@ describe('catalogue errors', () => {
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/bad\.yaml:4:15: .*severity.* must be one of/);
     expect(err.message).toMatch(/bad\.yaml:8:\d+: .*level.* must be one of/);
-    expect(err.message).toMatch(/bad\.yaml:11:17: unknown key "equalz"/);
+    expect(err.message).toMatch(/bad\.yaml:11:9: unknown key "equalz" in "controls\.0\.checks\.0": did you mean "equals"\?/);
     expect(err.message).toMatch(/bad\.yaml:12:\d+: .*whenAbsentNote/);
   });
 

@@ -4,6 +4,7 @@ import Ajv4 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { formatComplianceTerminal } from '../../src/compliance/report/compliance-terminal.js';
 import { writeComplianceReports } from '../../src/compliance/report/index.js';
 import { runComply, type ComplianceResult } from '../../src/compliance/run-comply.js';
 import { validatorFor } from '../../src/util/schemas.js';
@@ -85,6 +86,17 @@ describe('compliance reports for the offline example flake', () => {
     expect(xml.match(/<testcase /g)).toHaveLength(result.results.length);
     expect(xml).toMatch(/<property name="stig" value="V-268137"\/>/);
     expect(xml).toMatch(/<property name="cis" value="5\.1\.20 L1 server\/workstation"\/>/);
+  });
+
+  it('cuts long values in the terminal output as the HTML report does (the derived sudoers file)', () => {
+    const text = formatComplianceTerminal(result, result.results.length);
+    const sudoers = text.split('\n').find((l) => l.includes('security.sudo.configFile = '))!;
+    expect(sudoers).toBeDefined();
+    const full = JSON.stringify(result.results.flatMap((r) => r.checks).find((c) => c.path === 'security.sudo.configFile')!.value);
+    expect(full.length).toBeGreaterThan(300);
+    expect(sudoers).toContain(`= ${full.slice(0, 300)}…:`);
+    const long = result.results.flatMap((r) => r.checks).map((c) => JSON.stringify(c.value) ?? '').filter((v) => v.length > 300);
+    for (const value of long) expect(text).not.toContain(value);
   });
 
   it('writes a Markdown summary with scores, findings, waivers and expired waivers', () => {

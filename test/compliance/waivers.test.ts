@@ -61,7 +61,7 @@ describe('loading waivers', () => {
 `);
     const err = await rejection(loadWaivers(file, catalogue));
     expect(err.message).toMatch(/waivers\.yaml:4:14: .*expires/);
-    expect(err.message).toMatch(/waivers\.yaml:5:13: unknown key "reason"/);
+    expect(err.message).toMatch(/waivers\.yaml:5:5: unknown key "reason"/);
   });
 
   it('a blank justification is an error naming file:line', async () => {

@@ -2,7 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   computeCoverage,
   coverageGate,
+  descriptionHits,
+  docCoverageGate,
   formatCoverageTable,
+  renderCobertura,
   hitKind,
   optionFilter,
   optionGlob,
@@ -15,7 +18,7 @@ import { SourceLocator } from '../../src/evidence/source-locator.js';
 import { collectOptionInventory, type OptionInventory } from '../../src/nix/option-inventory.js';
 import { validatorFor } from '../../src/util/schemas.js';
 import { OFFLINE_FLAKE } from '../helpers/paths.js';
-import { HAND_READS, hostTarget, p, requireTool } from './helpers.js';
+import { HAND_READS, fileTarget, hostTarget, p, requireTool } from './helpers.js';
 
 const F = 'fixtures/offline/modules';
 
@@ -134,6 +137,9 @@ describe('computeCoverage on the laptop inventory (real nix)', () => {
       files: [],
       highestPrio: 1500,
       filesKnown: true,
+      subOption: false,
+      description: true,
+      example: false,
       userDeclarations: [`${laptop.roots[0]}/modules/ghost.nix`],
       userFiles: [],
     };
@@ -250,5 +256,62 @@ describe('coverage without nix', () => {
     const r = await computeCoverage({ inventories: [], reads: [], locator: new SourceLocator([]) });
     expect(r.totals.percent).toBeNull();
     expect(coverageGate(r, 0)).toMatchObject({ pass: false, percent: null });
+  });
+});
+
+describe('sub-options and documentation coverage (lab/machines.nix, real nix)', () => {
+  let report: CoverageReport;
+  const where = 'suites/lab.yaml:1';
+
+  beforeAll(async () => {
+    const lab = await collectOptionInventory(fileTarget('lab/default.nix', []), { timeoutMs: 60_000 });
+    const reads = [p('lab.machines.win11.vcpus'), p('lab.network')].map((path) => ({ path, by: 'suite' as const, where }));
+    report = await computeCoverage({ inventories: [lab], reads, locator: new SourceLocator([OFFLINE_FLAKE]) });
+  });
+
+  it('counts the options inside submodules, a read of one machine covering the <name> option', () => {
+    expect(validatorFor('coverage')(report)).toBe(true);
+    const covered = report.options.filter((o) => o.covered).map((o) => [o.option, o.coveredBy]);
+    // lab.machines.win11.vcpus: below lab.machines, and through <name> at lab.machines.<name>.vcpus;
+    // lab.network: the option and, as a prefix, both options inside it.
+    expect(covered.sort()).toEqual([
+      ['lab.machines', 'direct'],
+      ['lab.machines.<name>.vcpus', 'direct'],
+      ['lab.network', 'direct'],
+      ['lab.network.bridge', 'prefix'],
+      ['lab.network.subnet', 'prefix'],
+    ]);
+    expect(report.totals).toEqual({ options: 11, covered: 5, direct: 3, prefixOnly: 2, percent: 45.45 });
+    expect(report.options.find((o) => o.option === 'lab.users.*.login')).toMatchObject({ subOption: true, line: 67, file: 'fixtures/offline/lab/machines.nix' });
+    // Two-segment options group under their first segment (namespaceOf).
+    expect(report.namespaces.map((n) => n.namespace)).toEqual(['lab.*', 'lab.machines.*', 'lab.network.*', 'lab.users.*']);
+  });
+
+  it('lists and counts the options without a description and without an example', () => {
+    // By hand from lab/machines.nix: 8 of 11 have a description, 3 an example.
+    expect(report.documentation.totals).toEqual({ options: 11, described: 8, withExample: 3, percent: 72.73, examplePercent: 27.27 });
+    expect(report.documentation.undescribed).toEqual(['lab.machines.<name>.autostart', 'lab.network.subnet', 'lab.users']);
+    expect(report.documentation.withoutExample).toHaveLength(8);
+    expect(report.documentation.withoutExample).not.toContain('lab.machines.<name>.memoryMiB');
+    const table = formatCoverageTable(report);
+    expect(table).toMatch(/^Documentation: 8\/11 options have a description \(72\.73%\), 3 an example \(27\.27%\)$/m);
+    expect(table).toMatch(/^ {4}no description: lab\.machines\.<name>\.autostart$/m);
+    expect(table).toMatch(/^ {4}no example: lab\.users$/m);
+  });
+
+  it('writes documentation coverage as lcov and Cobertura: an option counts when it has a description', () => {
+    const lcov = renderLcov(report, descriptionHits);
+    expect(lcov).toContain('FN:27,lab.machines.<name>.autostart\n');
+    expect(lcov).toContain('FNDA:0,lab.machines.<name>.autostart\n');
+    expect(lcov).toContain('FNDA:1,lab.machines.<name>.vcpus\n');
+    expect(lcov).toContain('FNF:11\nFNH:8\n');
+    expect(lcov).toContain('DA:57,0\n');
+    const xml = renderCobertura(report, '0', descriptionHits);
+    expect(xml).toMatch(/<coverage line-rate="0\.7273" branch-rate="0" lines-covered="8" lines-valid="11"/);
+  });
+
+  it('gates with --min-doc-coverage', () => {
+    expect(docCoverageGate(report, 70)).toMatchObject({ pass: true, message: 'documentation coverage 72.73% >= minimum 70%' });
+    expect(docCoverageGate(report, 80)).toMatchObject({ pass: false, message: 'documentation coverage 72.73% < minimum 80%' });
   });
 });

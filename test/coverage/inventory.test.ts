@@ -104,6 +104,49 @@ describe('collectOptionInventory (real nix, offline fixture)', () => {
     expect(broken.options.find((o) => o.loc.join('.') === 'kernelcore.debug.fine')!.filesKnown).toBe(true);
   });
 
+  it('does not evaluate the definitions of the options a read covers: aborting values are never reached', async () => {
+    const reads = ['aborting', 'recursive', 'slow'].map((name) => ['kernelcore', 'debug', name]);
+    const broken = await collectOptionInventory(hostTarget('broken'), { timeoutMs: 5_000, reads });
+    expect(broken.problems).toEqual([]);
+    expect(broken.processes).toBe(1);
+    for (const [, , name] of reads) {
+      const o = broken.options.find((x) => x.loc.join('.') === `kernelcore.debug.${name}`)!;
+      expect(o.userDeclarations).toHaveLength(1);
+      expect(o.filesKnown).toBe(false);
+    }
+  });
+
+  it('lists the options declared inside submodule types, as the NixOS manual does, with their lines and documentation', async () => {
+    const lab = await collectOptionInventory(fileTarget('lab/default.nix', []), { timeoutMs: 60_000 });
+    expect(lab.problems).toEqual([]);
+    const file = join(OFFLINE_FLAKE, 'lab/machines.nix');
+    // Read by hand from lab/machines.nix: the line of each declaration, and whether it has a description and an example.
+    const expected: Record<string, [line: number, description: boolean, example: boolean]> = {
+      'lab.machines': [11, true, false],
+      'lab.machines.<name>.memoryMiB': [16, true, true],
+      'lab.machines.<name>.vcpus': [22, true, false],
+      'lab.machines.<name>.autostart': [27, false, false],
+      'lab.machines.<name>.disk': [31, true, false],
+      'lab.machines.<name>.disk.sizeGiB': [35, true, true],
+      'lab.network': [47, true, true],
+      'lab.network.bridge': [52, true, false],
+      'lab.network.subnet': [57, false, false],
+      'lab.users': [64, false, false],
+      'lab.users.*.login': [67, true, false],
+    };
+    const declared = lab.options.filter((o) => o.userDeclarations.length > 0);
+    expect(declared.map((o) => o.loc.join('.')).sort()).toEqual(Object.keys(expected).sort());
+    for (const o of declared) {
+      const name = o.loc.join('.');
+      const [line, description, example] = expected[name]!;
+      expect(o.userDeclarations, name).toEqual([file]);
+      expect(o.declarationPositions!.map((p) => p.line), name).toEqual([line]);
+      expect({ description: o.description, example: o.example, subOption: o.subOption }, name).toEqual({ description, example, subOption: name.split('.').length > 2 });
+    }
+    // The values set for the machines are definitions of the outer option.
+    expect(declared.find((o) => o.loc.join('.') === 'lab.machines')!.files).toEqual(['lab/default.nix (values)']);
+  });
+
   it('fails with the Nix error when the target itself does not evaluate', async () => {
     await expect(collectOptionInventory(hostTarget('no-such-host'), { timeoutMs: 60_000 })).rejects.toThrow(
       /cannot collect the options of no-such-host: .*no attribute nixosConfigurations\.no-such-host/s,

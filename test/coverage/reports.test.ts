@@ -28,9 +28,10 @@ describe('coverage reports (real nix, genhtml, xmllint)', () => {
     written = await writeCoverageReports(report, join(out, 'reports'));
   });
 
-  it('writes the three files, and nothing else is left in the directory', () => {
-    expect(Object.values(written).map((f) => f.slice(out.length + 1)).sort()).toEqual(['reports/coverage.cobertura.xml', 'reports/coverage.json', 'reports/lcov.info']);
-    expect(readdirSync(join(out, 'reports')).sort()).toEqual(['coverage.cobertura.xml', 'coverage.json', 'lcov.info']);
+  it('writes the five files (option and documentation coverage), and nothing else is left in the directory', () => {
+    const files = ['coverage.cobertura.xml', 'coverage.json', 'docs.cobertura.xml', 'docs.lcov.info', 'lcov.info'];
+    expect(Object.values(written).map((f) => f.slice(out.length + 1)).sort()).toEqual(files.map((f) => `reports/${f}`));
+    expect(readdirSync(join(out, 'reports')).sort()).toEqual(files);
   });
 
   it('writes an lcov tracefile with one FN/FNDA per option and DA per declaration line', () => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMANDS } from '../../src/cli/main.js';
@@ -18,6 +19,7 @@ import { COST_RECORD_FILE } from '../../src/shard/cost-record.js';
 import { parseShardSpec } from '../../src/shard/spec.js';
 import { globToRegExp } from '../../src/util/glob.js';
 import { REPO, tempDir } from '../helpers/paths.js';
+import { expectRealCommands, invocations, parseInvocation } from '../helpers/recipes.js';
 
 const recipe = (name: string) => readFileSync(join(REPO, 'recipes', name), 'utf8');
 
@@ -42,31 +44,6 @@ beforeAll(async () => {
   files.sarif = basename(await writeComplianceSarif(compliance, out));
 });
 
-/** `npx nixcheck <cmd> --a x --b` -> { command, flags } */
-function parseInvocation(line: string): { command: string; flags: string[]; args: string[] } {
-  const words = line.trim().split(/\s+/);
-  const at = words.indexOf('nixcheck');
-  const [command, ...args] = words.slice(at + 1);
-  return { command: command!, args, flags: args.filter((w) => w.startsWith('-')).map((w) => w.replace(/^--?/, '').split('=')[0]!) };
-}
-
-function invocations(text: string): string[] {
-  return [...text.matchAll(/npx nixcheck [^\n'"]+/g)].map((m) => m[0].trim());
-}
-
-function expectRealCommands(lines: string[]): void {
-  expect(lines.length).toBeGreaterThan(0);
-  for (const line of lines) {
-    const { command, flags } = parseInvocation(line);
-    const spec = COMMANDS.find((c) => c.name === command);
-    expect(spec, `${line}: command "${command}"`).toBeDefined();
-    for (const flag of flags) {
-      const known = spec!.flags.some((f) => f.name === flag || f.short === flag);
-      expect(known, `${line}: flag --${flag} of nixcheck ${command}`).toBe(true);
-    }
-  }
-}
-
 describe('recipes/github-actions.yml', () => {
   const text = recipe('github-actions.yml');
   const wf = parse(text) as {
@@ -87,18 +64,19 @@ describe('recipes/github-actions.yml', () => {
     expect(cache.with!.path).toBe('~/.cache/nixcheck');
     expect(cache.with!.key).toContain("hashFiles('flake.lock', '**/*.nix')");
     const order = (s: object | undefined) => steps.indexOf(s as never);
-    expect(order(cache)).toBeLessThan(order(run('npx nixcheck test --reporter github --reporter junit')));
+    expect(order(cache)).toBeLessThan(order(run('node_modules/.bin/nixcheck test --reporter github --reporter junit')));
   });
 
-  it('runs exactly the two nixcheck commands, the gate failing the job', () => {
+  it('runs exactly the two nixcheck commands, from the copy npm ci installed, the gate failing the job', () => {
     expect(steps.filter((s) => s.run).map((s) => s.run!.trim())).toEqual([
-      'npx nixcheck test --reporter github --reporter junit',
-      'npx nixcheck comply --profile cis-l1-server --fail-on high',
+      'npm ci',
+      'node_modules/.bin/nixcheck test --reporter github --reporter junit',
+      'node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high',
     ]);
     // No continue-on-error anywhere: a failing test or gate fails the job.
     expect(text).not.toMatch(/continue-on-error/);
     // The gate runs even when tests failed (but not when the run was cancelled).
-    expect(run('npx nixcheck comply --profile cis-l1-server --fail-on high')!.if).toBe('${{ !cancelled() }}');
+    expect(run('node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high')!.if).toBe('${{ !cancelled() }}');
   });
 
   it('publishes the JUnit files and the SARIF nixcheck writes, also after failures', () => {
@@ -122,7 +100,7 @@ describe('recipes/github-actions.yml', () => {
 
 describe('recipes/gitlab-ci.yml', () => {
   const text = recipe('gitlab-ci.yml');
-  const ci = parse(text) as Record<string, { script?: string[]; coverage?: string; artifacts?: { when?: string; reports?: Record<string, unknown> }; extends?: string }>;
+  const ci = parse(text) as Record<string, { script?: string[]; before_script?: string[]; coverage?: string; artifacts?: { when?: string; reports?: Record<string, unknown> }; extends?: string }>;
   const job = ci.nixcheck!;
 
   it('reports JUnit and Cobertura at the paths nixcheck writes', () => {
@@ -135,8 +113,9 @@ describe('recipes/gitlab-ci.yml', () => {
   });
 
   it('runs coverage before the tests, so a failing test cannot hide the coverage line', () => {
-    expect(job.script).toEqual(['npx nixcheck coverage', 'npx nixcheck test --reporter terminal --reporter junit']);
-    expect(ci['nixcheck-comply']!.script).toEqual(['npx nixcheck comply --profile cis-l1-server --fail-on high']);
+    expect(job.script).toEqual(['node_modules/.bin/nixcheck coverage', 'node_modules/.bin/nixcheck test --reporter terminal --reporter junit']);
+    expect(ci['.nixcheck']!.before_script).toContain('npm ci');
+    expect(ci['nixcheck-comply']!.script).toEqual(['node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high']);
   });
 
   it('has a coverage regex that reads the percentage of the first line nixcheck coverage prints', () => {
@@ -150,11 +129,12 @@ describe('recipes/gitlab-ci.yml', () => {
       unreadDefinitions: [],
       targets: [],
       lineUnknown: 0,
+      documentation: { totals: { options: 34, described: 30, withExample: 3, percent: 88.24, examplePercent: 8.82 }, files: [], undescribed: [], withoutExample: [] },
     } as unknown as CoverageReport;
     const printed = formatCoverageTable(report);
     const firstLine = printed.split('\n')[0]!;
     expect(firstLine).toMatch(/^Option coverage: 11\/34 options \(32\.35%\)/);
-    expect(gitlabCoverage(job.coverage!, `npm warn something 1.5\n$ npx nixcheck coverage\n${printed}\n42 passed`)).toBe('32.35');
+    expect(gitlabCoverage(job.coverage!, `npm warn something 1.5\n$ node_modules/.bin/nixcheck coverage\n${printed}\n42 passed`)).toBe('32.35');
     expect(gitlabCoverage(job.coverage!, formatCoverageTable({ ...report, totals: { ...report.totals, covered: 34, percent: 100 } }))).toBe('100.00');
     // With no counted options there is no percentage, and no coverage.
     expect(gitlabCoverage(job.coverage!, formatCoverageTable({ ...report, totals: { ...report.totals, options: 0, covered: 0, percent: null } }))).toBeUndefined();
@@ -200,8 +180,8 @@ describe('recipes/Jenkinsfile', () => {
 
   it('runs the tests and the compliance gate, the tests not stopping the gate', () => {
     const shs = [...text.matchAll(/sh\s+'([^']+)'/g)].map((m) => m[1]);
-    expect(shs).toEqual(['npx nixcheck test --reporter terminal --reporter junit', 'npx nixcheck comply --profile cis-l1-server --fail-on high']);
-    expect(text).toMatch(/catchError\([^)]*\)\s*\{\s*sh 'npx nixcheck test/);
+    expect(shs).toEqual(['npm ci', 'node_modules/.bin/nixcheck test --reporter terminal --reporter junit', 'node_modules/.bin/nixcheck comply --profile cis-l1-server --fail-on high']);
+    expect(text).toMatch(/catchError\([^)]*\)\s*\{\s*sh 'node_modules\/.bin\/nixcheck test/);
   });
 
   it('uses only real commands and flags', () => expectRealCommands(invocations(text)));
@@ -226,7 +206,8 @@ describe('recipes/github-actions-sharded.yml', () => {
   };
   const shardSteps = wf.jobs.shard.steps;
   const mergeSteps = wf.jobs.merge.steps;
-  const runs = (steps: Step[]) => steps.filter((s) => s.run).map((s) => s.run!.trim());
+  // The nixcheck commands of the steps (`npm ci` installs the pinned nixcheck before them).
+  const runs = (steps: Step[]) => steps.filter((s) => s.run?.includes('node_modules/.bin/nixcheck')).map((s) => s.run!.trim());
   const uses = (steps: Step[], action: string) => steps.filter((s) => s.uses?.startsWith(`${action}@`));
   const matrix = wf.jobs.shard.strategy.matrix.shard;
 
@@ -298,7 +279,7 @@ describe('recipes/gitlab-ci-sharded.yml', () => {
   const ci = parse(text) as Record<string, Job>;
   const shard = ci['nixcheck-shard']!;
   const report = ci['nixcheck-report']!;
-  const commands = (job: Job) => job.script.filter((l) => l.includes('npx nixcheck'));
+  const commands = (job: Job) => job.script.filter((l) => l.includes('node_modules/.bin/nixcheck'));
 
   it('runs test and comply in each of the parallel jobs, on its part, both even when one fails', () => {
     expect(shard.parallel).toBeGreaterThan(1);
@@ -346,4 +327,35 @@ describe('recipes/gitlab-ci-sharded.yml', () => {
   });
 
   it('uses only real commands and flags', () => expectRealCommands(invocations(text)));
+});
+
+describe('pre-commit hooks (.pre-commit-hooks.yaml) and the git-hooks.nix recipe', () => {
+  const hooks = parse(readFileSync(join(REPO, '.pre-commit-hooks.yaml'), 'utf8')) as Record<string, unknown>[];
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  // Paths pre-commit hands to `files` (relative to the repository root, matched with re.search).
+  const changed = ['flake.nix', 'hosts/laptop/default.nix', 'flake.lock', 'nixcheck.yaml', 'suites/unit/laptop.yaml'];
+  const unrelated = ['README.md', 'docs/flake.lock.md', 'reports/results.json', '.github/workflows/ci.yml'];
+
+  it('offers hooks pre-commit accepts, running `nixcheck test` once when Nix files or suites change', () => {
+    expect(hooks.map((h) => h.id)).toEqual(['nixcheck', 'nixcheck-system']);
+    for (const hook of hooks) {
+      // pre-commit's manifest: id, name, entry and language are required.
+      for (const key of ['id', 'name', 'entry', 'language']) expect(typeof hook[key], `${hook.id}.${key}`).toBe('string');
+      expect(['node', 'system']).toContain(hook.language);
+      const [bin, command] = String(hook.entry).split(' ');
+      expect(Object.keys(pkg.bin)).toContain(bin);
+      expect(COMMANDS.some((c) => c.name === command)).toBe(true);
+      expect(hook.pass_filenames).toBe(false);
+      const files = new RegExp(String(hook.files));
+      for (const path of changed) expect(files.test(path), path).toBe(true);
+      for (const path of unrelated) expect(files.test(path), path).toBe(false);
+    }
+  });
+
+  it('gives git-hooks.nix the same hook, running the nixcheck package it is given', async () => {
+    const r = await execa('nix-instantiate', ['--eval', '--strict', '--json', '-E', `(import ${join(REPO, 'recipes/git-hooks.nix')} { nixcheck = "/stub/nixcheck"; })`]);
+    const hook = JSON.parse(r.stdout).nixcheck;
+    expect(hook).toMatchObject({ enable: true, entry: '/stub/nixcheck/bin/nixcheck test', language: 'system', pass_filenames: false });
+    expect(hook.files).toBe(hooks[0]!.files);
+  });
 });

@@ -71,6 +71,21 @@ describe('loading suites', () => {
     expect(message).toMatch(/suite\.yaml:6:\d+: .* needs one of the keys "path" or "attr"/);
   });
 
+  it('points at a misspelt key itself and suggests the nearest matcher, also inside not:', async () => {
+    const message = await errorOf(
+      ['targets: [{ host: a }]', 'cases:', '  - name: x', '    path: a.b', '    equal: 1', '  - name: y', '    path: a.c', '    not: { containsAl: [1] }', '  - name: z', '    path: a.d', '    zzzzzzzz: 1', '    equals: 1'].join('\n'),
+    );
+    expect(message).toMatch(/suite\.yaml:5:5: unknown key "equal" in "cases\.0": did you mean "equals"\?/);
+    expect(message).toMatch(/suite\.yaml:8:12: unknown key "containsAl" in "cases\.1\.not": did you mean "containsAll"\?/);
+    expect(message).toMatch(/suite\.yaml:11:5: unknown key "zzzzzzzz" in "cases\.2"$/m);
+  });
+
+  it('suggests keys of the suite and of its targets too', async () => {
+    const message = await errorOf(['targets: [{ hots: a }]', 'case:', '  - name: x'].join('\n'));
+    expect(message).toMatch(/suite\.yaml:1:13: unknown key "hots" in "targets\.0": did you mean "host"\?/);
+    expect(message).toMatch(/suite\.yaml:2:1: unknown key "case" in the document: did you mean "cases"\?/);
+  });
+
   it('rejects bad paths, bad regexes, missing targets and matchers, each at its line', async () => {
     const message = await errorOf(
       ['cases:', '  - name: a', '    path: a..b', '    equals: 1', '  - name: b', '    path: x', '    matches: "(unclosed"', '  - name: c', '    path: y'].join('\n'),

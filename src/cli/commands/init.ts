@@ -9,13 +9,19 @@ import { positiveNumber } from '../evaluation-flags.js';
 export const initCommand: Command = {
   name: 'init',
   summary: 'start testing a flake: nixcheck.yaml, a passing suite per host from its current values, a GitHub workflow',
-  usage: 'nixcheck init [--flake DIR] [--host NAME]... [--force]',
+  usage: 'nixcheck init [--flake DIR] [--host NAME]... [--nixcheck-flake REF] [--force]',
   flags: [
     { name: 'flake', type: 'string', value: 'DIR', description: 'The flake directory to set up (files are written there). Default: the working directory.' },
     { name: 'host', type: 'string', multiple: true, value: 'NAME', description: 'Only these hosts (repeatable or comma-separated). Default: all.' },
     { name: 'hosts-attr', type: 'string', value: 'ATTR', description: 'Attribute set holding the hosts. Default: nixosConfigurations.' },
     { name: 'force', type: 'boolean', description: 'Rewrite files that exist. Default: keep them.' },
     { name: 'no-workflow', type: 'boolean', description: 'Do not write .github/workflows/nixcheck.yml.' },
+    {
+      name: 'nixcheck-flake',
+      type: 'string',
+      value: 'REF',
+      description: 'The workflow runs nixcheck from this flake reference, which must name a commit (github:OWNER/nixcheck/<rev>). Default: the nixcheck your package.json or flake.lock pins; without one, no workflow.',
+    },
     { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Hosts evaluated in parallel.' },
     { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation. Default: ${DEFAULT_TIMEOUT_S}.` },
     { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
@@ -29,6 +35,7 @@ export const initCommand: Command = {
       ...(listFlag(values.host) ? { hosts: listFlag(values.host)! } : {}),
       force: Boolean(values.force),
       workflow: !values['no-workflow'],
+      ...(values['nixcheck-flake'] !== undefined ? { nixcheckFlake: values['nixcheck-flake'] as string } : {}),
       jobs: positiveNumber(values.jobs, '--jobs') ?? defaultJobs(),
       timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? DEFAULT_TIMEOUT_S) * 1000,
       cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? defaultCacheDir()),

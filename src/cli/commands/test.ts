@@ -3,9 +3,10 @@ import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { jsonReporter } from '../../report/json-reporter.js';
 import { junitReporter } from '../../report/junit-reporter.js';
 import { githubReporter } from '../../report/github-reporter.js';
+import { openmetricsReporter } from '../../report/openmetrics-reporter.js';
 import type { Reporter } from '../../report/reporter.js';
 import type { RunResult } from '../../result/model.js';
-import { terminalReporter } from '../../report/terminal-reporter.js';
+import { formatSummaryLine, terminalReporter } from '../../report/terminal-reporter.js';
 import { runTests, writeReports } from '../../run/test-run.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command, type FlagSpec } from '../command.js';
@@ -17,6 +18,7 @@ const REPORTERS: Record<string, () => Reporter> = {
   junit: () => junitReporter(),
   json: () => jsonReporter(),
   github: () => githubReporter(),
+  openmetrics: () => openmetricsReporter(),
 };
 
 /** The suite files a command reads. */
@@ -35,16 +37,20 @@ export const testCommand: Command = {
   flags: [
     ...EVALUATION_FLAGS,
     SUITE_FLAG,
-    { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary) (repeatable). Default: terminal, junit, json.' },
+    { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary), openmetrics (results.prom for node_exporter) (repeatable). Default: terminal, junit, json.' },
     { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
     { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
     ...SHARD_FLAGS,
+    { name: 'quiet', short: 'q', type: 'boolean', description: 'Print nothing on standard output, not even the summary line (errors still go to standard error).' },
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
     const cwd = process.cwd();
     const flagSuites = listFlag(values.suite);
-    const reporters = reportersFor(listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json']);
+    const reporterNames = listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json'];
+    const quiet = Boolean(values.quiet);
+    // --quiet silences the terminal; without it the summary line is printed whatever the reporters.
+    const reporters = reportersFor(reporterNames.filter((r) => !(quiet && r === 'terminal')));
     const settings = evaluationSettings(values, config, cwd);
     const outDir = settings.outDir;
     const cacheDir = values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir());
@@ -62,6 +68,7 @@ export const testCommand: Command = {
     });
     const { failures } = await writeReports(result, reporters, outDir);
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
+    if (!quiet && !reporterNames.includes('terminal')) process.stdout.write(`${formatSummaryLine(result)}\n`);
     if (failures.length > 0) return EXIT.infrastructure;
     return exitCodeFor(result);
   },

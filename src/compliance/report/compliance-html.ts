@@ -1,9 +1,9 @@
-import { formatValue } from '../../util/format-value.js';
 import { mostSevereFirst } from '../types.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { decidingCheck, describeValueSource, findingLocation, shownValue } from './finding-location.js';
+import { renderTrendSection } from './trend.js';
 
 /**
  * compliance.html: one self-contained file (no network, no external assets) for auditors.
@@ -35,7 +35,7 @@ export function renderComplianceHtml(r: ComplianceResult): string {
       ].join(', '),
       message: x.message ?? '',
       path: check?.path ?? '',
-      value: check && (check.exists || check.valueSource === 'documented-default') ? formatValue(check.value, 300) : '(unset)',
+      value: check ? shownValue(check) : '(unset)',
       source: check ? describeValueSource(check) : '',
       where: where ? `${where.file}${where.line ? `:${where.line}` : ''}` : '',
       remediation: c.remediation,
@@ -67,6 +67,8 @@ export function renderComplianceHtml(r: ComplianceResult): string {
   .error { background: #fff1d6; color: #8a5300; } .waived { background: #e8e7fb; color: #3e3a9b; }
   .drift { background: #fde8f3; color: #8c1d5c; }
   .not-applicable, .manual { background: #eef0f4; color: #4a5163; }
+  h2 { font-size: 1.1rem; margin: 1.25rem 0 .25rem; }
+  #trend figure { display: inline-block; margin: .5rem 1rem .5rem 0; } #trend figcaption { font-weight: 600; }
   details pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; }
   code { font-size: 12px; white-space: pre-wrap; word-break: break-all; }
   td { overflow-wrap: anywhere; }
@@ -76,6 +78,7 @@ export function renderComplianceHtml(r: ComplianceResult): string {
 <h1>nixcheck compliance</h1>
 <div class="muted" id="subtitle"></div>
 <div class="cards" id="scores"></div>
+${r.history ? renderTrendSection(r.history, r.hosts.map((h) => h.name)) : ''}
 <div class="filters">
   <label>Host <select id="f-host"><option value="">all</option></select></label>
   <label>Status <select id="f-status"><option value="">all</option></select></label>

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { Score } from '../score.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { decidingCheck, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
+import { renderTrendTable } from './trend.js';
 
 const pct = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)}%`);
 const counts = (s: Score) => `${s.counts.pass} pass, ${s.counts.fail} fail, ${s.counts.error} error, ${s.counts.drift} drift, ${s.counts.waived} waived, ${s.counts['not-applicable']} n/a, ${s.counts.manual} manual`;
@@ -26,6 +27,7 @@ export function renderComplianceMarkdown(r: ComplianceResult): string {
     for (const [host, d] of Object.entries(r.baseline.hosts)) if (d.delta !== null) lines.push(`- ${host}: ${d.delta >= 0 ? '+' : ''}${d.delta.toFixed(1)} points`);
     lines.push('');
   }
+  if (r.history) lines.push(...renderTrendTable(r.history, r.hosts.map((h) => h.name)));
   const failing = r.results.filter((x) => isFinding(x.status));
   if (failing.length) {
     lines.push(`### Findings (${failing.length})`, '', '| host | control | severity | value | where |', '|---|---|---|---|---|');

@@ -1,5 +1,6 @@
 import { describeSite, priorityName } from '../../evidence/evidence.js';
 import { describeAlternative } from '../alternatives.js';
+import { formatValue } from '../../util/format-value.js';
 import type { CheckResult, ControlResult } from '../evaluate-controls.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { describeDrift, describeRuntimeProblem } from '../runtime-verdicts.js';
@@ -61,4 +62,12 @@ function describeSource(check: CheckResult): string {
     default:
       return check.exists ? 'source unknown' : 'not set';
   }
+}
+
+/** The most characters of a value a report shows; longer values are cut with "…". */
+export const SHOWN_VALUE_CHARS = 300;
+
+/** The value a check saw, as reports show it: JSON cut at SHOWN_VALUE_CHARS, or "(unset)". */
+export function shownValue(check: CheckResult): string {
+  return check.exists || check.valueSource === 'documented-default' ? formatValue(check.value, SHOWN_VALUE_CHARS) : '(unset)';
 }

@@ -3,6 +3,7 @@ import { writeComplianceHtml } from './compliance-html.js';
 import { writeComplianceJson } from './compliance-json.js';
 import { writeComplianceJunit } from './compliance-junit.js';
 import { writeComplianceMarkdown } from './compliance-markdown.js';
+import { writeComplianceOpenMetrics } from './compliance-openmetrics.js';
 import { writeComplianceSarif } from './compliance-sarif.js';
 
 export const COMPLIANCE_FORMATS = {
@@ -11,6 +12,7 @@ export const COMPLIANCE_FORMATS = {
   html: writeComplianceHtml,
   sarif: writeComplianceSarif,
   junit: writeComplianceJunit,
+  openmetrics: writeComplianceOpenMetrics,
 } as const;
 
 export type ComplianceFormat = keyof typeof COMPLIANCE_FORMATS;
