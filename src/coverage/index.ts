@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeReportSet } from '../util/atomic-write.js';
+import { InfrastructureError } from '../util/errors.js';
 import { renderCobertura, renderLcov } from './formats.js';
 import type { CoverageReport, GateResult } from './types.js';
 
@@ -24,19 +25,21 @@ export interface WrittenCoverageReports {
 
 /**
  * Write lcov.info, coverage.cobertura.xml and coverage.json (schemas/coverage.schema.json)
- * into outDir, each atomically. Paths inside are relative to the working directory, so
- * run genhtml/Codecov/GitLab from the same directory.
+ * into outDir as one set (all new, or on any failure all old). Paths inside are relative
+ * to the working directory, so run genhtml/Codecov/GitLab from the same directory.
  */
 export async function writeCoverageReports(report: CoverageReport, outDir: string, options: { version?: string } = {}): Promise<WrittenCoverageReports> {
-  const paths = {
+  const { failures } = await writeReportSet(outDir, [
+    { name: COVERAGE_FILES.lcov, render: () => renderLcov(report) },
+    { name: COVERAGE_FILES.cobertura, render: () => renderCobertura(report, options.version) },
+    { name: COVERAGE_FILES.json, render: () => `${JSON.stringify({ $schema: 'https://nixcheck.dev/schemas/coverage.schema.json', ...report }, null, 2)}\n` },
+  ]);
+  if (failures.length > 0) throw new InfrastructureError(failures.join('\n'));
+  return {
     lcov: join(outDir, COVERAGE_FILES.lcov),
     cobertura: join(outDir, COVERAGE_FILES.cobertura),
     json: join(outDir, COVERAGE_FILES.json),
   };
-  await writeFileAtomic(paths.lcov, renderLcov(report));
-  await writeFileAtomic(paths.cobertura, renderCobertura(report, options.version));
-  await writeFileAtomic(paths.json, `${JSON.stringify({ $schema: 'https://nixcheck.dev/schemas/coverage.schema.json', ...report }, null, 2)}\n`);
-  return paths;
 }
 
 /** Pass when the overall coverage is at least `minCoverage` percent. No counted option fails. */

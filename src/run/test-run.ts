@@ -4,6 +4,7 @@ import { resolveFlake } from '../nix/flake-ref.js';
 import { Evaluator } from '../nix/evaluator.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import type { Reporter } from '../report/reporter.js';
+import { writeReportSet, type ReportSetOutcome } from '../util/atomic-write.js';
 import type { RunResult } from '../result/model.js';
 import { loadSuites } from '../suite/load-suites.js';
 import { runSuites } from '../suite/run-suites.js';
@@ -59,10 +60,13 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
   return result;
 }
 
-/** Reporters write after the run; a reporter that fails does not stop the others. */
-export async function writeReports(result: RunResult, reporters: Reporter[], outDir: string): Promise<{ written: string[]; failures: string[] }> {
-  const written: string[] = [];
-  const failures: string[] = [];
+/**
+ * Reporters write after the run: first the report files of all of them, as one set (all
+ * new or, when any fails, all old), then their other output. One reporter's failure does
+ * not stop the others' output.
+ */
+export async function writeReports(result: RunResult, reporters: Reporter[], outDir: string): Promise<ReportSetOutcome> {
+  const { written, failures } = await writeReportSet(outDir, reporters.flatMap((r) => r.files?.(result) ?? []));
   for (const r of reporters) {
     if (!r.finish) continue;
     try {

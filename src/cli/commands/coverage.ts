@@ -35,8 +35,8 @@ export const coverageCommand: Command = {
       ...(listFlag(values.exclude) ? { exclude: listFlag(values.exclude)! } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
     });
-    await writeCoverageReports(report, outDir, { version: VERSION });
     process.stdout.write(formatCoverageTable(report));
+    await writeCoverageReports(report, outDir, { version: VERSION });
     const min = positiveNumber(values['min-coverage'], '--min-coverage');
     if (min === undefined) return EXIT.ok;
     const gate = coverageGate(report, min);

@@ -1,6 +1,5 @@
 import { mostSevereFirst } from '../types.js';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ReportFile } from '../../util/atomic-write.js';
 import type { Score } from '../score.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
@@ -52,8 +51,6 @@ export function renderComplianceMarkdown(r: ComplianceResult): string {
   return lines.join('\n');
 }
 
-export async function writeComplianceMarkdown(result: ComplianceResult, outDir: string): Promise<string> {
-  const path = join(outDir, 'compliance.md');
-  await writeFileAtomic(path, renderComplianceMarkdown(result));
-  return path;
+export function complianceMarkdownFile(result: ComplianceResult): ReportFile {
+  return { name: 'compliance.md', render: () => renderComplianceMarkdown(result) };
 }

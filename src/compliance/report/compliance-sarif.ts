@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ReportFile } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import type { Severity } from '../types.js';
 import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
@@ -64,8 +63,6 @@ export function buildSarif(r: ComplianceResult): object {
   };
 }
 
-export async function writeComplianceSarif(result: ComplianceResult, outDir: string): Promise<string> {
-  const path = join(outDir, 'compliance.sarif');
-  await writeFileAtomic(path, JSON.stringify(buildSarif(result), null, 2) + '\n');
-  return path;
+export function complianceSarifFile(result: ComplianceResult): ReportFile {
+  return { name: 'compliance.sarif', render: () => JSON.stringify(buildSarif(result), null, 2) + '\n' };
 }
