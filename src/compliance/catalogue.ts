@@ -3,7 +3,7 @@
  * users' own directories, validated (schema, attribute paths, regular expressions,
  * unique ids) with file:line:col for every problem.
  */
-import { invalidRegexes } from '../match/matchers.js';
+import { matcherProblems } from '../match/matchers.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, formatLocation, type SourceLocation } from '../util/errors.js';
@@ -143,7 +143,7 @@ function toControl(raw: RawControl, src: YamlSource<unknown>, at: YamlPath, buil
   const appliesWhen = (raw.appliesWhen ?? []).map((c, i) => toCheck(c, src, [...at, 'appliesWhen', i], problems));
   const runtime: RuntimeCheck[] = (raw.runtime ?? []).map((r, i) => {
     const where: YamlPath = [...at, 'runtime', i];
-    checkRegexes(r.expect, src, [...where, 'expect'], problems);
+    checkMatchers(r.expect, src, [...where, 'expect'], problems);
     return {
       command: r.command,
       expect: r.expect,
@@ -191,7 +191,7 @@ function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems
   if (Object.keys(matchers).length === 0) {
     problems.push({ location, message: `check of "${path}" has no matcher (equals, contains, gte, ...)` });
   }
-  checkRegexes(matchers as Matchers, src, at, problems);
+  checkMatchers(matchers as Matchers, src, at, problems);
   return {
     kind: 'path',
     path,
@@ -202,9 +202,9 @@ function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems
   };
 }
 
-/** Regular expressions in the matchers must compile. */
-function checkRegexes(m: Matchers, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): void {
-  for (const bad of invalidRegexes(m)) problems.push({ location: src.locate([...at, ...bad.path]), message: bad.message });
+/** Regular expressions in the matchers must compile; bounds must be numbers. */
+function checkMatchers(m: Matchers, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): void {
+  for (const bad of matcherProblems(m)) problems.push({ location: src.locate([...at, ...bad.path]), message: bad.message });
 }
 
 /** Every path check in a tree of checks (anyOf/allOf flattened). */

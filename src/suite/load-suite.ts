@@ -1,5 +1,5 @@
 import { basename, dirname, extname, resolve } from 'node:path';
-import { MATCHER_KEYS, invalidRegexes, pickMatchers } from '../match/matchers.js';
+import { MATCHER_KEYS, matcherProblems, pickMatchers } from '../match/matchers.js';
 import { PRIORITY } from '../nix/request.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
@@ -55,7 +55,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
       problems.push({ location: at(root === 'config' ? 'path' : 'attr'), message: (err as Error).message });
     }
     const matchers = pickMatchers(raw);
-    for (const problem of invalidRegexes(matchers)) problems.push({ location: at(...problem.path), message: problem.message });
+    for (const problem of matcherProblems(matchers)) problems.push({ location: at(...problem.path), message: problem.message });
     let withConfig: Record<string, unknown> | null = null;
     if (raw.with) {
       try {

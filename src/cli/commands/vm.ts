@@ -14,7 +14,8 @@ import type { CompiledVmTest, ProgressEvent } from '../../vm/driver/types.js';
 import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTests } from '../../vm/integration/index.js';
 import { vmPreflight, type VmPreflightReport } from '../../vm/preflight.js';
 import { listFlag, type Command, type FlagSpec } from '../command.js';
-import { positiveNumber, wholeNumber } from '../evaluation-flags.js';
+import { secondsFlag } from '../../util/duration.js';
+import { wholeNumber } from '../evaluation-flags.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   { name: 'flake', type: 'string', value: 'REF', description: 'Flake whose hosts the VMs boot. Default: `flake` in nixcheck.yaml.' },
@@ -128,8 +129,8 @@ export const vmCommand: Command = {
     const startedAt = new Date();
     const checks = (listFlag(values.check) ?? []).map((name) => flakeCheck(name));
     const retries = wholeNumber(values.retries, '--retries', 0);
-    const timeout = positiveNumber(values.timeout, '--timeout');
-    const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
+    const timeout = secondsFlag(values.timeout, '--timeout');
+    const globalTimeout = secondsFlag(values['global-timeout'], '--global-timeout');
     const cases = await runIntegrationTests([...tests, ...checks], {
       flakeRef: ctx.flakeRef,
       outDir: join(ctx.outDir, 'vm'),
@@ -160,8 +161,8 @@ export const chaosCommand: Command = {
     await requireKvm();
     const started = performance.now();
     const startedAt = new Date();
-    const timeout = positiveNumber(values.timeout, '--timeout');
-    const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
+    const timeout = secondsFlag(values.timeout, '--timeout');
+    const globalTimeout = secondsFlag(values['global-timeout'], '--global-timeout');
     const { cases, resilience } = await runChaosScenarios(scenarios, {
       flakeRef: ctx.flakeRef,
       outDir: join(ctx.outDir, 'vm'),

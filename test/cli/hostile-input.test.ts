@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { nixcheckProcess } from '../helpers/cli.js';
+import { OFFLINE_FLAKE, REPO, tempDir } from '../helpers/paths.js';
+
+/**
+ * Inputs an adversary (or an unlucky user) writes, end to end through the CLI and Nix.
+ * Every run has a hard time limit: a hang is a failure, not a stuck test run.
+ */
+const LIMIT = { timeout: 90_000 };
+
+function files(entries: Record<string, string | Buffer>): string {
+  const dir = tempDir();
+  for (const [name, content] of Object.entries(entries)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+const run = (args: string[], cwd = REPO, env?: Record<string, string>) => nixcheckProcess(args, { cwd, ...(env ? { env } : {}), ...LIMIT });
+
+describe('hostile input', () => {
+  it('a catastrophic regex is matched in linear time (a fail verdict, not a hang)', async () => {
+    const dir = files({
+      'value.nix': `{ config.text = "${'a'.repeat(60)}!"; }\n`,
+      'suite.yaml': 'targets: [{ file: value.nix }]\ncases:\n  - { name: nested quantifiers, path: text, matches: "^(a+)+$" }\n',
+    });
+    const r = await run(['test', '--suite', join(dir, 'suite.yaml'), '--no-cache', '--out', join(dir, 'out'), '-r', 'terminal'], dir);
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    expect(String(r.stdout)).toContain('expected a string matching /^(a+)+$/');
+  });
+
+  it('a waiver whose host glob would backtrack forever is matched in linear time', async () => {
+    const dir = files({ 'waivers.yaml': `waivers:\n  - control: auditd-enabled\n    hosts: "${'*'.repeat(200)}x"\n    justification: j\n    expires: 2099-01-01\n` });
+    const r = await run(['comply', '--flake', OFFLINE_FLAKE, '--host', 'k3s-node', '--waivers', join(dir, 'waivers.yaml'), '--format', 'json', '--out', join(dir, 'out'), '--no-cache']);
+    expect(r.timedOut).toBe(false);
+    expect([0, 1]).toContain(r.exitCode);
+  });
+
+  it('durations beyond what a timer can hold are refused: a flag by name, nixcheck.yaml at file:line:col', async () => {
+    const flag = await run(['test', '--timeout', '2147484', '--no-cache']);
+    expect(flag.exitCode).toBe(2);
+    expect(String(flag.stderr)).toContain('--timeout expects at most 86400 seconds (one day), got 2147484');
+    const dir = files({ 'nixcheck.yaml': 'flake: .\ntimeout: 1e9\n' });
+    const config = await run(['test'], dir);
+    expect(config.exitCode).toBe(2);
+    expect(String(config.stderr)).toMatch(/nixcheck\.yaml:2:10: "timeout" must be <= 86400/);
+    const global = await run(['vm', 'run', '--flake', OFFLINE_FLAKE, '--global-timeout', '0', '--driver', 'true']);
+    expect(global.exitCode).toBe(2);
+    expect(String(global.stderr)).toContain('--global-timeout expects a positive number of seconds, got 0');
+  });
+});
