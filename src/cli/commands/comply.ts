@@ -59,7 +59,7 @@ export const complyCommand: Command = {
     });
     const { failures } = await writeComplianceReports(result, outDir, formats);
     process.stdout.write(formatComplianceTerminal(result));
-    if (process.env.GITHUB_ACTIONS === 'true') await githubComplianceAnnotations(result);
+    if (process.env.GITHUB_ACTIONS === 'true') await githubComplianceAnnotations(result, outDir);
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
     if (failures.length) return EXIT.infrastructure;
     return result.gate.failed ? EXIT.failures : EXIT.ok;

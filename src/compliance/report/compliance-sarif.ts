@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { ReportFile } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import type { Severity } from '../types.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { mdCodeBlock, mdLines } from '../../report/markdown.js';
+import { decidingCheck, describeCheckValue, describeValueSource, findingLocation } from './finding-location.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
 /** GitHub sorts code-scanning alerts by this (0.1-10). */
@@ -19,7 +20,7 @@ export function buildSarif(r: ComplianceResult): object {
     name: c.id.replace(/(^|-)(\w)/g, (_m, _d, ch: string) => ch.toUpperCase()),
     shortDescription: { text: c.title },
     fullDescription: { text: c.rationale },
-    help: { text: `${c.remediation}\n\n${c.fix}`, markdown: `${c.remediation}\n\n\`\`\`nix\n${c.fix}\n\`\`\`` },
+    help: { text: `${c.remediation}\n\n${c.fix}`, markdown: `${mdLines(c.remediation)}\n\n${mdCodeBlock(c.fix, 'nix')}` },
     defaultConfiguration: { level: LEVEL[c.severity] },
     properties: {
       // SARIF wants unique tags; one CIS id can carry several level/profile refs.
@@ -33,7 +34,7 @@ export function buildSarif(r: ComplianceResult): object {
     .map((x) => {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
-      const detail = check ? ` ${check.path} is ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : 'unset'}: ${describeValueSource(check)}.` : '';
+      const detail = check ? ` ${describeCheckValue(check)}: ${describeValueSource(check)}.` : '';
       return {
         ruleId: x.controlId,
         level: x.status === 'error' ? 'error' : LEVEL[x.severity],

@@ -1,6 +1,7 @@
 import { describeSite, priorityName } from '../../evidence/evidence.js';
 import type { CheckResult, ControlResult } from '../evaluate-controls.js';
 import type { ComplianceResult } from '../run-comply.js';
+import { formatValue } from '../../util/format-value.js';
 
 /** The check that decided a failing or erroring control. */
 export function decidingCheck(result: ControlResult): CheckResult | undefined {
@@ -19,11 +20,16 @@ export function findingLocation(result: ControlResult, compliance: ComplianceRes
   return entry ? { file: entry } : undefined;
 }
 
+/** `path = value` of a check as reports show it (the value cut like everywhere else), or `path = (unset)`. */
+export function describeCheckValue(check: CheckResult): string {
+  return `${check.path} = ${check.exists || check.valueSource === 'documented-default' ? formatValue(check.value) : '(unset)'}`;
+}
+
 /** One line on where the value came from: "set by X:12 (mkForce), overriding Y:88 (mkDefault)". */
 export function describeValueSource(check: CheckResult): string {
   switch (check.valueSource) {
     case 'documented-default':
-      return `not set anywhere; effective default ${JSON.stringify(check.value)} (${check.note ?? 'documented default'})`;
+      return `not set anywhere; effective default ${formatValue(check.value)} (${check.note ?? 'documented default'})`;
     case 'default':
       return 'not set by any module: the NixOS default applies';
     case 'upstream':
