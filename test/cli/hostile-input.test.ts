@@ -49,4 +49,39 @@ describe('hostile input', () => {
     expect(global.exitCode).toBe(2);
     expect(String(global.stderr)).toContain('--global-timeout expects a positive number of seconds, got 0');
   });
+
+  it('a suite naming a host the flake lacks is exit 2 with the hosts there are; a host that is not a configuration says so', async () => {
+    const dir = files({
+      'flake.nix': '{ outputs = { self }: { nixosConfigurations = { web = { config.x = 1; }; db = { config.x = 2; }; x = 42; }; }; }\n',
+      'suite.yaml': 'targets: [{ host: nope }, { host: x }, { host: web }]\ncases:\n  - { name: c, path: x, gte: 0 }\n',
+    });
+    const r = await run(['test', '--flake', dir, '--suite', join(dir, 'suite.yaml'), '--no-cache', '--out', join(dir, 'out')], dir);
+    expect(r.exitCode, String(r.stderr)).toBe(2);
+    expect(String(r.stderr)).toContain('suite.yaml:3:13: no such target: nixosConfigurations.nope; nixosConfigurations has: db, web, x');
+    expect(String(r.stdout)).toContain('nixcheck: the target nixosConfigurations.x is of type int, not an attribute set');
+    expect(String(r.stdout)).not.toContain('engine.nix');
+    expect(String(r.stdout)).toContain('1 passed');
+  });
+
+  it('YAML: a hundred reuses of one anchor load; an alias bomb and non-UTF-8 bytes are exit 2 at file:line', async () => {
+    const reuse = ['targets: [{ file: value.nix }]', 'cases:', '  - &case { name: same, path: x, equals: 1 }', ...Array.from({ length: 100 }, () => '  - *case')].join('\n');
+    const bomb = ['targets: [{ file: value.nix }]', 'x0: &a0 [y, y, y, y, y, y, y, y, y, y]'];
+    for (let i = 1; i < 7; i++) bomb.push(`x${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    bomb.push('cases: []');
+    const dir = files({
+      'value.nix': '{ config.x = 1; }\n',
+      'reuse.yaml': reuse,
+      'bomb.yaml': bomb.join('\n'),
+      'latin1.yaml': Buffer.from('targets: [{ file: value.nix }]\ncases:\n  - { name: "caf\xe9", path: x, equals: 1 }\n', 'latin1'),
+    });
+    const ok = await run(['test', '--suite', join(dir, 'reuse.yaml'), '--no-cache', '--out', join(dir, 'out')], dir);
+    expect(ok.exitCode, String(ok.stderr)).toBe(0);
+    expect(String(ok.stdout)).toContain('101 passed');
+    const bad = await run(['test', '--suite', join(dir, 'bomb.yaml'), '--no-cache', '--out', join(dir, 'out')], dir);
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toMatch(/bomb\.yaml:6:\d+: aliases expand this file to more than 100000 values/);
+    const latin1 = await run(['test', '--suite', join(dir, 'latin1.yaml'), '--no-cache', '--out', join(dir, 'out')], dir);
+    expect(latin1.exitCode).toBe(2);
+    expect(String(latin1.stderr)).toMatch(/latin1\.yaml:3:17: byte 0xe9 \(offset \d+\) does not start a valid UTF-8 character/);
+  });
 });
