@@ -84,4 +84,11 @@ describe('hostile input', () => {
     expect(latin1.exitCode).toBe(2);
     expect(String(latin1.stderr)).toMatch(/latin1\.yaml:3:17: byte 0xe9 \(offset \d+\) does not start a valid UTF-8 character/);
   });
+
+  it('--suite takes a file name with a comma as it is (path flags are repeated, never split)', async () => {
+    const dir = files({ 'value.nix': '{ config.x = 1; }\n', 'a,b.yaml': 'targets: [{ file: value.nix }]\ncases:\n  - { name: comma, path: x, equals: 1 }\n' });
+    const r = await run(['test', '--suite', join(dir, 'a,b.yaml'), '--no-cache', '--out', join(dir, 'out')], dir);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toContain('1 passed');
+  });
 });

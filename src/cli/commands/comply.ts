@@ -8,7 +8,7 @@ import { SEVERITIES, type Severity } from '../../compliance/types.js';
 import { isValidDay } from '../../compliance/waivers.js';
 import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT, InputError } from '../../util/errors.js';
-import { listFlag, type Command } from '../command.js';
+import { listFlag, pathsFlag, type Command } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings, positiveNumber } from '../evaluation-flags.js';
 
 export const complyCommand: Command = {
@@ -18,10 +18,10 @@ export const complyCommand: Command = {
   flags: [
     ...EVALUATION_FLAGS,
     { name: 'profile', short: 'p', type: 'string', value: 'ID', description: 'cis-l1-server, cis-l2-server, cis-l1-workstation, cis-l2-workstation, stig-nixos, nist-800-53, or your own. Default: every control.' },
-    { name: 'waivers', type: 'string', multiple: true, value: 'FILE', description: 'Waiver file(s) (YAML): control, hosts glob, justification, expires.' },
+    { name: 'waivers', type: 'string', multiple: true, value: 'FILE', description: 'Waiver files (YAML, repeatable): control, hosts glob, justification, expires.' },
     { name: 'baseline', type: 'string', value: 'FILE', description: 'An earlier compliance.json to compare with: newly failing, newly passing, score delta.' },
-    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls.' },
-    { name: 'profiles', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own profiles.' },
+    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls (repeatable).' },
+    { name: 'profiles', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own profiles (repeatable).' },
     { name: 'fail-under', type: 'string', value: 'SCORE', description: 'Exit 1 when any host scores below SCORE (weighted, percent).' },
     { name: 'fail-on', type: 'string', value: 'SEVERITY', description: 'Exit 1 when a control of this severity or worse fails (low, medium, high, critical).' },
     { name: 'format', type: 'string', multiple: true, value: 'F', description: `Report formats: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}. Default: all.` },
@@ -40,7 +40,7 @@ export const complyCommand: Command = {
     const formats = (listFlag(values.format) ?? Object.keys(COMPLIANCE_FORMATS)) as ComplianceFormat[];
     const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
-    const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
+    const paths = (v: unknown) => (pathsFlag(v) ?? []).map((p) => resolve(cwd, p));
     const result = await runComply({
       ...settings,
       flake,

@@ -9,7 +9,7 @@ import { terminalReporter } from '../../report/terminal-reporter.js';
 import { runTests, writeReports } from '../../run/test-run.js';
 import { missingTarget } from '../../target/resolve-target.js';
 import { EXIT, InputError, formatLocation } from '../../util/errors.js';
-import { listFlag, type Command, type FlagSpec } from '../command.js';
+import { listFlag, pathsFlag, type Command, type FlagSpec } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings } from '../evaluation-flags.js';
 
 const REPORTERS: Record<string, () => Reporter> = {
@@ -25,7 +25,7 @@ export const SUITE_FLAG: FlagSpec = {
   type: 'string',
   multiple: true,
   value: 'GLOB',
-  description: `Suite files (repeatable). Default: \`suites\` in nixcheck.yaml, else ${DEFAULT_SUITES.join(', ')}.`,
+  description: `Suite files (repeatable; a comma is part of the name). Default: \`suites\` in nixcheck.yaml, else ${DEFAULT_SUITES.join(', ')}.`,
 };
 
 export const testCommand: Command = {
@@ -42,7 +42,7 @@ export const testCommand: Command = {
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
     const cwd = process.cwd();
-    const flagSuites = listFlag(values.suite);
+    const flagSuites = pathsFlag(values.suite);
     const reporterNames = listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json'];
     const unknown = reporterNames.filter((r) => !(r in REPORTERS));
     if (unknown.length) throw new InputError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);

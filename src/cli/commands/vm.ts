@@ -13,13 +13,13 @@ import { compileChaosScenario, loadChaosSuites, runChaosScenarios } from '../../
 import type { CompiledVmTest, ProgressEvent } from '../../vm/driver/types.js';
 import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTests } from '../../vm/integration/index.js';
 import { vmPreflight, type VmPreflightReport } from '../../vm/preflight.js';
-import { listFlag, type Command, type FlagSpec } from '../command.js';
+import { listFlag, pathsFlag, type Command, type FlagSpec } from '../command.js';
 import { secondsFlag } from '../../util/duration.js';
 import { wholeNumber } from '../evaluation-flags.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   { name: 'flake', type: 'string', value: 'REF', description: 'Flake whose hosts the VMs boot. Default: `flake` in nixcheck.yaml.' },
-  { name: 'suite', type: 'string', multiple: true, value: 'GLOB', description: 'Suite files. Default: suites/integration/*.yaml (vm) or suites/chaos/*.yaml (chaos).' },
+  { name: 'suite', type: 'string', multiple: true, value: 'GLOB', description: 'Suite files (repeatable; a comma is part of the name). Default: suites/integration/*.yaml (vm) or suites/chaos/*.yaml (chaos).' },
   { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory; VM artifacts go to DIR/vm/<test>/. Default: reports/.' },
   { name: 'timeout', type: 'string', value: 'SECONDS', description: 'Per test, when the test sets none. Default: 1800.' },
   { name: 'global-timeout', type: 'string', value: 'SECONDS', description: 'For the whole run; tests not started by then are reported, not run.' },
@@ -39,7 +39,7 @@ async function context(values: Record<string, unknown>, defaultSuite: string): P
   const cwd = process.cwd();
   const flake = (values.flake as string | undefined) ?? config.flake;
   if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
-  const flagSuites = listFlag(values.suite);
+  const flagSuites = pathsFlag(values.suite);
   return {
     config,
     flakeRef: resolveFlake(flake, cwd).ref,
