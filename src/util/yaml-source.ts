@@ -143,6 +143,20 @@ export function parseYaml<T>(file: string, text: string, validate: ValidateFunct
  * alias at which the values aliases add pass MAX_ALIAS_EXPANSION, in document order.
  */
 function aliasProblem(doc: Document): { alias: Alias; message: string } | undefined {
+  // What each alias refers to: the last node anchored with its name before it, in document
+  // order (as the yaml package resolves it, in one pass instead of one per alias).
+  const targets = new Map<Alias, unknown>();
+  const anchors = new Map<string, unknown>();
+  let unresolved: Alias | undefined;
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) {
+        targets.set(node, anchors.get(node.source));
+        if (!anchors.has(node.source)) unresolved ??= node;
+      } else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  if (unresolved) return { alias: unresolved, message: `the alias *${unresolved.source} refers to no anchor &${unresolved.source} before it` };
   const sizes = new Map<unknown, number>();
   const open = new Set<unknown>();
   class Circular extends Error {
@@ -153,9 +167,9 @@ function aliasProblem(doc: Document): { alias: Alias; message: string } | undefi
   // Values a node stands for once every alias in it is expanded (memoised per collection).
   const size = (node: unknown): number => {
     if (isAlias(node)) {
-      const target = node.resolve(doc);
+      const target = targets.get(node);
       if (open.has(target)) throw new Circular(node);
-      return target ? size(target) : 1;
+      return size(target);
     }
     if (isScalar(node)) return 1;
     if (isPair(node)) return size(node.key) + size(node.value);
