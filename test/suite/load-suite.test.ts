@@ -99,6 +99,12 @@ describe('loading suites', () => {
     expect(message).not.toMatch(/suite\.yaml:11/);
   });
 
+  it('checks the attribute paths of targets at their line', async () => {
+    const message = await errorOf(['targets: [{ flakeAttr: "a..b" }]', 'cases:', '  - name: x', '    path: y', '    target: { file: t.nix, attr: "trailing." }', '    equals: 1'].join('\n'));
+    expect(message).toMatch(/suite\.yaml:1:\d+: empty segment in "a\.\.b"/);
+    expect(message).toMatch(/suite\.yaml:5:\d+: trailing "\." in "trailing\."/);
+  });
+
   it('rejects a `with` that sets a value and something below it', () => {
     expect(() => expandWith({ 'a.b': 1, 'a.b.c': 2 })).toThrow(/also something below it/);
     expect(() => expandWith({ 'a.b': 1, 'a."b"': 2 })).toThrow(/twice/);

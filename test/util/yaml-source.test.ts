@@ -35,6 +35,10 @@ describe('YAML anchors and aliases', () => {
     expect(e.message).toMatch(/^suite f\.yaml cannot be loaded\n {2}f\.yaml:5:\d+: aliases expand this file to more than 100000 values \(an alias bomb\?\)/);
   });
 
+  it('an alias to no anchor is refused at the alias', () => {
+    expect(inputError(() => parse('a: 1\nb: *nowhere')).message).toContain('f.yaml:2:4: the alias *nowhere refers to no anchor &nowhere before it');
+  });
+
   it('an alias inside the collection it names (circular data) is refused', () => {
     expect(inputError(() => parse('cases: &c [1, *c]')).message).toContain('f.yaml:1:15: the alias *c refers to the collection it is in');
   });
