@@ -4,19 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/util/errors.js';
 import { loadYaml, parseYaml } from '../../src/util/yaml-source.js';
 import { tempDir } from '../helpers/paths.js';
+import { inputError } from '../helpers/errors.js';
 
 const anything = (() => true) as never;
 const parse = (text: string) => parseYaml<Record<string, unknown>>('f.yaml', text, anything, 'suite');
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('YAML anchors and aliases', () => {
   it('reusing one anchor a hundred times is ordinary YAML', () => {

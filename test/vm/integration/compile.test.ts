@@ -1,27 +1,17 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../../src/util/errors.js';
 import { validatorFor } from '../../../src/util/schemas.js';
 import { parseYaml } from '../../../src/util/yaml-source.js';
 import { resolveNodesPlaceholder } from '../../../src/vm/driver/nix.js';
 import { ALLOWED_MACHINE_METHODS } from '../../../src/vm/driver/python.js';
 import { buildIntegrationSuite, compileIntegrationTest, loadIntegrationSuites, type IntegrationTest } from '../../../src/vm/integration/index.js';
 import { ALLOWED_OTHER_CALLS, evalWithMockFlake, expectNixParses, pythonApi, REPO_ROOT, runWithFakeMachines, sortedNodeInfo, writeTemp } from '../driver/helpers.js';
+import { inputError } from '../../helpers/errors.js';
 
 const FLAKE = 'github:example/infra';
 
 function suiteFrom(text: string, file = 'suites/integration/x.yaml'): IntegrationTest[] {
   return buildIntegrationSuite(parseYaml(file, text, validatorFor('integration'), 'integration suite') as never);
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('integration suites in suites/integration', () => {
