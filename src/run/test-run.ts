@@ -4,6 +4,7 @@ import { resolveFlake } from '../nix/flake-ref.js';
 import { Evaluator } from '../nix/evaluator.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import type { Reporter } from '../report/reporter.js';
+import { stoppingSignal } from '../process/registry.js';
 import { writeReportSet, type ReportSetOutcome } from '../util/atomic-write.js';
 import type { RunResult } from '../result/model.js';
 import { loadSuites } from '../suite/load-suites.js';
@@ -67,6 +68,8 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
  */
 export async function writeReports(result: RunResult, reporters: Reporter[], outDir: string): Promise<ReportSetOutcome> {
   const { written, failures } = await writeReportSet(outDir, reporters.flatMap((r) => r.files?.(result) ?? []));
+  // An interrupted run's results are partial: no annotations or step summary from them either.
+  if (stoppingSignal()) return { written, failures };
   for (const r of reporters) {
     if (!r.finish) continue;
     try {
