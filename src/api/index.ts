@@ -18,6 +18,8 @@ import { resolveFlake, type ResolvedFlake } from '../nix/flake-ref.js';
 import { PRIORITY, type EvalItem, type ItemOutcome } from '../nix/request.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import type { Evidence } from '../result/model.js';
+import { durationProblem, MAX_DURATION_S } from '../util/duration.js';
+import { InputError } from '../util/errors.js';
 import { formatAttrPath, parseAttrPath } from '../suite/attr-path.js';
 import { expandWith } from '../suite/load-suite.js';
 import { resolveTarget, type ResolvedTarget } from '../target/resolve-target.js';
@@ -255,6 +257,9 @@ export function nixosHost(name: string, options: HostOptions = {}): NixosHost {
   const flake = resolveFlake(options.flake ?? '.', options.baseDir ?? process.cwd());
   const hostsAttr = options.hostsAttr ?? 'nixosConfigurations';
   const timeoutMs = options.timeoutMs ?? 300_000;
+  if (durationProblem(timeoutMs / 1000)) {
+    throw new InputError(`nixosHost(${JSON.stringify(name)}): timeoutMs must be above 0 and at most ${MAX_DURATION_S * 1000} (one day), got ${timeoutMs}`);
+  }
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const upstream = options.upstream ?? [];
   const key = JSON.stringify([flake.ref, hostsAttr, name, timeoutMs, cacheDir, upstream]);

@@ -46,9 +46,17 @@ function flagLabel(f: FlagSpec): string {
   return `${f.short ? `-${f.short}, ` : ''}--${f.name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
 }
 
-/** Comma-separated and repeated flags both work: `--host a,b --host c`. */
+/** Names (hosts, reporters, formats): comma-separated and repeated both work: `--host a,b --host c`. */
 export function listFlag(value: unknown): string[] | undefined {
+  return repeatedFlag(value)?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** Files, directories and globs: repeated only, since a comma may be part of a file name. */
+export function pathsFlag(value: unknown): string[] | undefined {
+  return repeatedFlag(value)?.filter(Boolean);
+}
+
+function repeatedFlag(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
-  const values = Array.isArray(value) ? value : [value];
-  return values.flatMap((v: string) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return Array.isArray(value) ? (value as string[]) : [value as string];
 }

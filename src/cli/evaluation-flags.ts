@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_TIMEOUT_S, defaultJobs, type LoadedConfig } from '../config/config.js';
+import { secondsFlag } from '../util/duration.js';
 import { InputError } from '../util/errors.js';
 import { listFlag, type FlagSpec } from './command.js';
 
@@ -32,7 +33,7 @@ export function evaluationSettings(values: Record<string, unknown>, config: Load
     ...(hosts ? { hosts } : {}),
     hostsAttr: (values['hosts-attr'] as string | undefined) ?? config.hostsAttr ?? 'nixosConfigurations',
     jobs: wholeNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
-    timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+    timeoutMs: (secondsFlag(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
     outDir: values.out ? resolve(cwd, values.out as string) : config.out,
   };
 }

@@ -3,7 +3,7 @@
  * users' own directories, validated (schema, attribute paths, regular expressions,
  * unique ids) with file:line:col for every problem.
  */
-import { invalidRegexes } from '../match/matchers.js';
+import { matcherProblems } from '../match/matchers.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, formatLocation, type SourceLocation } from '../util/errors.js';
@@ -183,7 +183,7 @@ function toControl(raw: RawControl, src: YamlSource<unknown>, at: YamlPath, buil
 }
 
 function toRuntimeCheck(raw: RawRuntimeCheck, checks: readonly PathCheck[], src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): RuntimeCheck {
-  checkRegexes(raw.expect, src, [...at, 'expect'], problems);
+  checkMatchers(raw.expect, src, [...at, 'expect'], problems);
   const exitCodes = raw.exitCodes ?? [0];
   const notAnswers = exitCodes.filter((code) => NOT_RUNNABLE_EXIT_CODES.includes(code) || TIMEOUT_EXIT_CODES.includes(code));
   if (notAnswers.length) {
@@ -256,7 +256,7 @@ function toPathCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, prob
   if (Object.keys(matchers).length === 0) {
     problems.push({ location, message: `check of "${path}" has no matcher (equals, contains, gte, ...)` });
   }
-  checkRegexes(matchers as Matchers, src, at, problems);
+  checkMatchers(matchers as Matchers, src, at, problems);
   return {
     kind: 'path',
     path,
@@ -267,9 +267,9 @@ function toPathCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, prob
   };
 }
 
-/** Regular expressions in the matchers must compile. */
-function checkRegexes(m: Matchers, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): void {
-  for (const bad of invalidRegexes(m)) problems.push({ location: src.locate([...at, ...bad.path]), message: bad.message });
+/** Regular expressions in the matchers must compile; bounds must be numbers. */
+function checkMatchers(m: Matchers, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): void {
+  for (const bad of matcherProblems(m)) problems.push({ location: src.locate([...at, ...bad.path]), message: bad.message });
 }
 
 /** The checks below a group: anyOf/allOf branches, or the alternatives. */

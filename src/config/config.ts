@@ -3,7 +3,8 @@ import { cpus, freemem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { resolveFlake } from '../nix/flake-ref.js';
 import { validatorFor } from '../util/schemas.js';
-import { loadYaml } from '../util/yaml-source.js';
+import { InputError } from '../util/errors.js';
+import { displayPath, loadYaml, type YamlSource } from '../util/yaml-source.js';
 
 export const CONFIG_FILE = 'nixcheck.yaml';
 
@@ -35,19 +36,30 @@ export interface LoadedConfig extends Omit<ConfigFile, 'suites' | 'out'> {
 export async function loadConfig(explicit?: string, cwd = process.cwd()): Promise<LoadedConfig> {
   const file = explicit ? resolve(cwd, explicit) : resolve(cwd, CONFIG_FILE);
   const exists = explicit !== undefined || existsSync(file);
-  const data = exists ? (await loadYaml<ConfigFile>(file, validatorFor('config'), 'config')).data : {};
+  const source = exists ? await loadYaml<ConfigFile>(file, validatorFor('config'), 'config') : undefined;
+  const data = source?.data ?? {};
   const baseDir = exists ? dirname(file) : cwd;
   const at = (p: string) => resolve(baseDir, p);
   return {
     ...data,
     baseDir,
     ...(exists ? { file } : {}),
-    ...(data.flake ? { flake: resolveFlake(data.flake, baseDir).ref } : {}),
+    ...(data.flake ? { flake: configFlake(data.flake, baseDir, source!) } : {}),
     suites: (data.suites ?? DEFAULT_SUITES).map(at),
     out: at(data.out ?? 'reports'),
     ...(data.cacheDir ? { cacheDir: at(data.cacheDir) } : {}),
     ...(data.upstream ? { upstream: data.upstream.map(at) } : {}),
   };
+}
+
+/** `flake:` of nixcheck.yaml, resolved against the file; a bad one is an error at its line. */
+function configFlake(flake: string, baseDir: string, source: YamlSource<ConfigFile>): string {
+  try {
+    return resolveFlake(flake, baseDir).ref;
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(`config ${displayPath(source.file)} has errors`, [{ location: source.locate(['flake']), message: `flake: no flake.nix in ${resolve(baseDir, flake)}` }]);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeReportSet } from '../util/atomic-write.js';
+import { InfrastructureError } from '../util/errors.js';
 import { descriptionHits, renderCobertura, renderLcov } from './formats.js';
 import type { CoverageReport, GateResult } from './types.js';
 
@@ -23,18 +24,20 @@ export type WrittenCoverageReports = Record<keyof typeof COVERAGE_FILES, string>
 
 /**
  * Write lcov.info, coverage.cobertura.xml, coverage.json (schemas/coverage.schema.json)
- * and the documentation coverage as docs.lcov.info and docs.cobertura.xml into outDir,
- * each atomically. Paths inside are relative to the working directory, so run
- * genhtml/Codecov/GitLab from the same directory.
+ * and the documentation coverage as docs.lcov.info and docs.cobertura.xml into outDir as
+ * one set (all new, or on any failure all old). Paths inside are relative to the working
+ * directory, so run genhtml/Codecov/GitLab from the same directory.
  */
 export async function writeCoverageReports(report: CoverageReport, outDir: string, options: { version?: string } = {}): Promise<WrittenCoverageReports> {
-  const paths = Object.fromEntries(Object.entries(COVERAGE_FILES).map(([k, f]) => [k, join(outDir, f)])) as WrittenCoverageReports;
-  await writeFileAtomic(paths.lcov, renderLcov(report));
-  await writeFileAtomic(paths.cobertura, renderCobertura(report, options.version));
-  await writeFileAtomic(paths.json, `${JSON.stringify({ $schema: 'https://nixcheck.dev/schemas/coverage.schema.json', ...report }, null, 2)}\n`);
-  await writeFileAtomic(paths.docsLcov, renderLcov(report, descriptionHits));
-  await writeFileAtomic(paths.docsCobertura, renderCobertura(report, options.version, descriptionHits));
-  return paths;
+  const { failures } = await writeReportSet(outDir, [
+    { name: COVERAGE_FILES.lcov, render: () => renderLcov(report) },
+    { name: COVERAGE_FILES.cobertura, render: () => renderCobertura(report, options.version) },
+    { name: COVERAGE_FILES.json, render: () => `${JSON.stringify({ $schema: 'https://nixcheck.dev/schemas/coverage.schema.json', ...report }, null, 2)}\n` },
+    { name: COVERAGE_FILES.docsLcov, render: () => renderLcov(report, descriptionHits) },
+    { name: COVERAGE_FILES.docsCobertura, render: () => renderCobertura(report, options.version, descriptionHits) },
+  ]);
+  if (failures.length > 0) throw new InfrastructureError(failures.join('\n'));
+  return Object.fromEntries(Object.entries(COVERAGE_FILES).map(([k, f]) => [k, join(outDir, f)])) as WrittenCoverageReports;
 }
 
 /** Pass when the overall option coverage is at least `minCoverage` percent. No counted option fails. */

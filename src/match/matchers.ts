@@ -3,6 +3,7 @@
  * Every matcher explains itself in words for reports (`describe`) and checks a value.
  */
 import { deepEqual } from './deep-equal.js';
+import { compileUserRegex, userRegexProblem } from './user-regex.js';
 
 export interface MatcherSpec {
   equals?: unknown;
@@ -79,7 +80,7 @@ export function match(spec: MatcherSpec, observed: Observed, options: MatchOptio
     if (observed.kind === 'value') {
       return { pass: false, reason: observed.exists ? 'evaluation succeeded, but an error was expected' : 'the path does not exist, so nothing failed' };
     }
-    return new RegExp(spec.throws).test(observed.error)
+    return compileUserRegex(spec.throws).test(observed.error)
       ? { pass: true }
       : { pass: false, reason: `the error does not match /${spec.throws}/` };
   }
@@ -109,12 +110,12 @@ function matchValue(spec: MatcherSpec, exists: boolean, raw: unknown, type: stri
     checks.push([missing.length === 0, () => `missing ${JSON.stringify(missing)}`]);
   }
   if (spec.containsMatch !== undefined) {
-    const re = new RegExp(spec.containsMatch);
+    const re = compileUserRegex(spec.containsMatch);
     const found = Array.isArray(raw) ? raw.some((v) => typeof v === 'string' && re.test(v)) : typeof raw === 'string' && re.test(raw);
     checks.push([found, () => `expected an element matching /${spec.containsMatch}/`]);
   }
   if (spec.matches !== undefined) {
-    checks.push([typeof raw === 'string' && new RegExp(spec.matches).test(raw), () => `expected a string matching /${spec.matches}/`]);
+    checks.push([typeof raw === 'string' && compileUserRegex(spec.matches).test(raw), () => `expected a string matching /${spec.matches}/`]);
   }
   for (const [key, test, word] of [
     ['gt', (a: number, b: number) => a > b, '>'],
@@ -180,19 +181,29 @@ function typeOf(value: unknown, nixType: string | null): string {
   return 'attrs';
 }
 
-/** Every regular expression in `spec` that does not compile, with where it sits in the spec. */
-export function invalidRegexes(spec: MatcherSpec, at: string[] = []): { path: string[]; message: string }[] {
+const BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
+
+/**
+ * What the schema cannot say about `spec`: regular expressions that do not compile and
+ * bounds that are not numbers (`gte: "one"`), each with where it sits in the spec, so a
+ * bad matcher is refused when its file is loaded instead of failing at run time.
+ */
+export function matcherProblems(spec: MatcherSpec, at: string[] = []): { path: string[]; message: string }[] {
   const out: { path: string[]; message: string }[] = [];
+  const name = (key: string) => [...at, key].join('.');
   for (const key of ['matches', 'containsMatch', 'throws'] as const) {
     const pattern = spec[key];
     if (typeof pattern !== 'string') continue;
-    try {
-      new RegExp(pattern);
-    } catch (err) {
-      out.push({ path: [...at, key], message: `${[...at, key].join('.')} is not a valid regular expression: ${(err as Error).message}` });
-    }
+    const problem = userRegexProblem(pattern);
+    if (problem) out.push({ path: [...at, key], message: `${name(key)} is ${problem}` });
   }
-  if (spec.not) out.push(...invalidRegexes(spec.not, [...at, 'not']));
-  if (spec.length !== undefined && typeof spec.length === 'object') out.push(...invalidRegexes(spec.length, [...at, 'length']));
+  for (const key of BOUNDS) {
+    const bound = spec[key];
+    if (bound === undefined) continue;
+    const n = asNumber(bound);
+    if (n === undefined || Number.isNaN(n)) out.push({ path: [...at, key], message: `${name(key)} expects a number (or a string holding one), got ${JSON.stringify(bound)}` });
+  }
+  if (spec.not) out.push(...matcherProblems(spec.not, [...at, 'not']));
+  if (spec.length !== undefined && typeof spec.length === 'object') out.push(...matcherProblems(spec.length, [...at, 'length']));
   return out;
 }

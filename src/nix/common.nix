@@ -23,8 +23,22 @@ rec {
     else let imported = import (/. + base.file); in
       if builtins.isFunction imported then imported { } else imported;
 
+  # A target that is missing or not an attribute set is the user's mistake: say so in
+  # their terms (what exists instead) rather than fail later inside nixcheck's engine.
   loadTarget = base:
-    let found = walk (loadSource base) base.attrPath; in
-    if found.exists then found.value
-    else throw "nixcheck: the target has no attribute ${builtins.concatStringsSep "." base.attrPath}";
+    let
+      source = loadSource base;
+      found = walk source base.attrPath;
+      shown = builtins.concatStringsSep "." base.attrPath;
+      parentPath = builtins.genList (builtins.elemAt base.attrPath) (builtins.length base.attrPath - 1);
+      parent = walk source parentPath;
+      names = if parent.exists && builtins.isAttrs parent.value then builtins.attrNames parent.value else [ ];
+      listed = builtins.genList (builtins.elemAt names) (if builtins.length names > 50 then 50 else builtins.length names);
+      where = if parentPath == [ ] then "the flake's outputs" else builtins.concatStringsSep "." parentPath;
+      existing = if names == [ ] then "" else "; ${where} has: ${builtins.concatStringsSep ", " listed}${if builtins.length names > 50 then ", ..." else ""}";
+    in
+    if !found.exists then throw "nixcheck: no such target: ${shown}${existing}"
+    else if !(builtins.isAttrs found.value) then
+      throw "nixcheck: the target ${if shown == "" then base.file or "" else shown} is of type ${builtins.typeOf found.value}, not an attribute set (a NixOS configuration, an evalModules result or a set holding one)"
+    else found.value;
 }

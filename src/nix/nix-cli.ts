@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runInProcessGroup } from '../process/run-group.js';
 import { InfrastructureError } from '../util/errors.js';
 
 /**
@@ -23,8 +23,8 @@ export function nixBinary(): string {
 export function detectNix(): Promise<NixInfo> {
   cached ??= (async () => {
     const binary = nixBinary();
-    const result = await execa(binary, ['--version'], { reject: false });
-    if (result.exitCode !== 0 || typeof result.stdout !== 'string') {
+    const result = await runInProcessGroup(binary, ['--version']);
+    if (result.exitCode !== 0) {
       cached = undefined;
       throw new InfrastructureError(
         `nix is not available (${binary} --version failed${result.stderr ? `: ${String(result.stderr).trim()}` : ''}). Install Nix 2.8 or newer.`,

@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runInProcessGroup } from '../process/run-group.js';
+import { withTempDir } from '../process/temp.js';
 import { MARKER_PREFIX, NIX_FEATURE_ARGS, nixBinary, nixErrorText, stripAnsi } from './nix-cli.js';
 
 export interface NixFileAttempt<T> {
@@ -24,11 +24,10 @@ export async function runNixFile<T>(
   request: unknown,
   options: { timeoutMs: number; signal?: AbortSignal; what: string },
 ): Promise<NixFileAttempt<T>> {
-  const dir = await mkdtemp(join(tmpdir(), 'nixcheck-'));
-  const requestFile = join(dir, 'request.json');
-  await writeFile(requestFile, JSON.stringify(request));
-  let lastMarker: string | undefined;
-  try {
+  return withTempDir('nixcheck-', async (dir) => {
+    const requestFile = join(dir, 'request.json');
+    await writeFile(requestFile, JSON.stringify(request));
+    let lastMarker: string | undefined;
     const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', '--impure', '--file', file], {
       env: { [requestEnv]: requestFile },
       timeoutMs: options.timeoutMs,
@@ -54,7 +53,5 @@ export async function runNixFile<T>(
           ? `nix was killed by ${run.signal} (out of memory?) during ${options.what}`
           : nixErrorText(run.stderr);
     return { ...base, error };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }

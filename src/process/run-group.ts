@@ -1,4 +1,6 @@
 import { execa } from 'execa';
+import { MAX_TIMER_MS } from '../util/duration.js';
+import { signalGroup, stoppingSignal, trackGroup } from './registry.js';
 
 export interface GroupRunOptions {
   cwd?: string;
@@ -26,14 +28,23 @@ export interface GroupRunResult {
 
 /**
  * Run a command in its own process group and, on timeout or cancellation, kill the
- * whole group: Nix builds and QEMU spawn children that outlive a killed parent.
+ * whole group: Nix builds and QEMU spawn children that outlive a killed parent. The
+ * group is registered while it runs, so a signal to nixcheck ends it too (signals.ts).
  */
 export async function runInProcessGroup(
   file: string,
   args: readonly string[],
   options: GroupRunOptions = {},
 ): Promise<GroupRunResult> {
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0 && options.timeoutMs <= MAX_TIMER_MS)) {
+    // setTimeout fires at once beyond 2^31-1 ms: a timeout nobody can honour is a bug upstream.
+    throw new RangeError(`timeout of ${options.timeoutMs} ms is outside 1..${MAX_TIMER_MS} ms`);
+  }
   const started = performance.now();
+  const stopping = stoppingSignal();
+  if (stopping) {
+    return { exitCode: null, signal: null, stdout: '', stderr: `not started: nixcheck is stopping (${stopping})`, timedOut: false, cancelled: true, durationMs: 0 };
+  }
   const child = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -44,12 +55,15 @@ export async function runInProcessGroup(
     stripFinalNewline: false,
     maxBuffer: 1024 * 1024 * 1024,
   });
+  const untrack = child.pid !== undefined ? trackGroup(child.pid) : () => {};
   let timedOut = false;
   let cancelled = false;
   let killTimer: NodeJS.Timeout | undefined;
   const killGroup = () => {
-    signalGroup(child.pid, 'SIGTERM');
-    killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 2000);
+    if (child.pid === undefined) return;
+    const pgid = child.pid;
+    signalGroup(pgid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), options.killGraceMs ?? 2000);
     killTimer.unref();
   };
   const timer =
@@ -80,8 +94,9 @@ export async function runInProcessGroup(
   if (timer) clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
   // The leader is gone; make sure nothing it started survives it.
-  if (timedOut || cancelled) signalGroup(child.pid, 'SIGKILL');
+  if (timedOut || cancelled) signalGroup(child.pid!, 'SIGKILL');
   if (killTimer) clearTimeout(killTimer);
+  untrack();
   if (pending && options.onStderrLine) options.onStderrLine(pending);
   return {
     exitCode: result.exitCode ?? null,
@@ -92,13 +107,4 @@ export async function runInProcessGroup(
     cancelled,
     durationMs: performance.now() - started,
   };
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
 }

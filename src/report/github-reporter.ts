@@ -7,56 +7,40 @@
  * job); the rest are dropped silently. So the most severe come first, at most 10 per
  * level are printed, and one notice says how many more there are.
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
 import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
 import type { ComplianceResult } from '../compliance/run-comply.js';
 import type { ControlResult } from '../compliance/evaluate-controls.js';
-import { decidingCheck, describeValueSource, findingLocation, liveDetails } from '../compliance/report/finding-location.js';
+import { decidingCheck, describeCheckValue, describeValueSource, findingLocation, liveDetails } from '../compliance/report/finding-location.js';
 import { renderComplianceMarkdown } from '../compliance/report/compliance-markdown.js';
 import { isFinding, mostSevereFirst, type Severity } from '../compliance/types.js';
-import { formatValue } from '../util/format-value.js';
+import { cutText, formatValue } from '../util/format-value.js';
+import { displayPath } from '../util/yaml-source.js';
+import { formatAnnotation, writeWorkflowCommands, type Annotation, type AnnotationLevel } from './github-commands.js';
+import { mdCell, mdCode } from './markdown.js';
 import type { Reporter } from './reporter.js';
+
+export { escapeData, escapeProperty, formatAnnotation, type Annotation, type AnnotationLevel } from './github-commands.js';
 
 /** Annotations GitHub keeps per step and level. */
 export const GITHUB_ANNOTATIONS_PER_STEP = 10;
 
-export type AnnotationLevel = 'error' | 'warning' | 'notice';
-
-export interface Annotation {
-  level: AnnotationLevel;
-  file?: string;
-  line?: number;
-  col?: number;
-  title?: string;
-  message: string;
-}
+/** GitHub refuses a step summary over 1 MiB; nixcheck keeps what it appends below this. */
+export const STEP_SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024;
 
 export interface GithubOptions {
-  stdout?: NodeJS.WritableStream;
+  /** Where annotations go; default: stdout, around the workflow-command guard. */
+  stdout?: { write(text: string): unknown };
   /** Reads GITHUB_STEP_SUMMARY; default process.env. */
   env?: Record<string, string | undefined>;
 }
 
-/** Escaping of a workflow command's message (data). */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-/** Escaping of a workflow command's property values: also `:` and `,`. */
-export function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
-/** `::error file=F,line=L,col=C,title=T::message` */
-export function formatAnnotation(a: Annotation): string {
-  const props: string[] = [];
-  if (a.file !== undefined) props.push(`file=${escapeProperty(a.file.split('\\').join('/'))}`);
-  if (a.line !== undefined) props.push(`line=${a.line}`);
-  if (a.col !== undefined) props.push(`col=${a.col}`);
-  if (a.title !== undefined) props.push(`title=${escapeProperty(a.title)}`);
-  return `::${a.level}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(a.message)}`;
-}
+const writeCommands = (options: GithubOptions, lines: string[]) => {
+  if (lines.length === 0) return;
+  if (options.stdout) options.stdout.write(`${lines.join('\n')}\n`);
+  else writeWorkflowCommands(lines.join('\n'));
+};
 
 /**
  * The annotations to print, already in order: at most `limit` per level, and one notice
@@ -103,10 +87,10 @@ export function caseAnnotations(cases: readonly CaseResult[]): Annotation[] {
 }
 
 function caseMessage(c: CaseResult): string {
-  const lines = [`${c.path}${c.target.with ? ` with ${JSON.stringify(c.target.with)}` : ''}`, `expected: ${c.expected}`];
+  const lines = [`${c.path}${c.target.with ? ` with ${formatValue(c.target.with)}` : ''}`, `expected: ${cutText(c.expected)}`];
   if (c.error !== undefined) lines.push(`error: ${firstLines(c.error, 6)}`);
   else lines.push(`actual: ${c.exists === false ? '(path does not exist)' : formatValue(c.actual)}`);
-  if (c.message && c.verdict === 'fail') lines.push(`why: ${c.message}`);
+  if (c.message && c.verdict === 'fail') lines.push(`why: ${cutText(c.message)}`);
   if (c.evidence) lines.push(`defined: ${describeDefinitions(c.evidence)}`);
   return lines.join('\n');
 }
@@ -115,9 +99,6 @@ function firstLines(text: string, n: number): string {
   const lines = text.split('\n');
   return lines.length <= n ? text : `${lines.slice(0, n).join('\n')}\n…`;
 }
-
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-const code = (text: string) => (text === '' ? '' : `\`${text.replace(/`/g, 'ˋ')}\``);
 
 /** The job summary of a test run. */
 export function renderTestSummary(result: RunResult, maxCases = 50): string {
@@ -134,34 +115,47 @@ export function renderTestSummary(result: RunResult, maxCases = 50): string {
   if (bad.length) {
     lines.push(`### Failing cases (${bad.length})`, '', '| case | target | path | expected | actual | defined at | suite |', '|---|---|---|---|---|---|---|');
     for (const c of bad.slice(0, maxCases)) {
-      const actual = c.error !== undefined ? `error: ${c.error.split('\n')[0]}` : c.exists === false ? '(path does not exist)' : formatValue(c.actual, 120);
+      const actual = c.error !== undefined ? `error: ${cutText(c.error.split('\n')[0]!, 120)}` : c.exists === false ? '(path does not exist)' : formatValue(c.actual, 120);
       lines.push(
-        `| ${cell(c.name)} | ${cell(c.target.label)} | ${code(cell(c.path))} | ${cell(c.expected)} | ${cell(actual)} | ${c.evidence ? cell(describeDefinitions(c.evidence)) : ''} | ${cell(`${c.location.file}:${c.location.line}`)} |`,
+        `| ${mdCell(c.name)} | ${mdCell(c.target.label)} | ${mdCode(c.path, 'cell')} | ${mdCell(cutText(c.expected))} | ${mdCell(actual)} | ${c.evidence ? mdCell(describeDefinitions(c.evidence)) : ''} | ${mdCell(`${c.location.file}:${c.location.line}`)} |`,
       );
     }
-    if (bad.length > maxCases) lines.push('', `…and ${bad.length - maxCases} more (see junit.xml / results.json).`);
+    if (bad.length > maxCases) lines.push('', `…and ${bad.length - maxCases} more \\(see junit.xml / results.json\\).`);
     lines.push('');
   }
   return lines.join('\n');
 }
 
-async function appendSummary(env: Record<string, string | undefined>, markdown: string): Promise<string | undefined> {
+/**
+ * Append to $GITHUB_STEP_SUMMARY, kept under GitHub's 1 MiB per step (what earlier steps of
+ * this step wrote counts too): a longer summary is cut at a line and ends with a note that
+ * names the full report.
+ */
+async function appendSummary(env: Record<string, string | undefined>, markdown: string, fullReport: string): Promise<string | undefined> {
   const file = env.GITHUB_STEP_SUMMARY;
   if (!file) return undefined;
-  await appendFile(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  const used = await stat(file).then((s) => s.size, () => 0);
+  await appendFile(file, capSummary(markdown.endsWith('\n') ? markdown : `${markdown}\n`, STEP_SUMMARY_LIMIT - used, fullReport));
   return file;
+}
+
+export function capSummary(markdown: string, budget: number, fullReport: string): string {
+  if (Buffer.byteLength(markdown) <= budget) return markdown;
+  const note = `\n> nixcheck: this summary was cut to stay under GitHub's 1 MiB step summary limit; the full report is ${mdCode(fullReport)}.\n`;
+  const room = Math.max(0, budget - Buffer.byteLength(note));
+  const head = Buffer.from(markdown).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
+  const cut = head.lastIndexOf('\n') + 1;
+  return `${head.slice(0, cut)}${note}`;
 }
 
 /** `--reporter github`: annotations on stdout, the summary into $GITHUB_STEP_SUMMARY. */
 export function githubReporter(options: GithubOptions = {}): Reporter {
   return {
     name: 'github',
-    async finish(result: RunResult) {
-      const out = options.stdout ?? process.stdout;
+    async finish(result: RunResult, outDir: string) {
       const env = options.env ?? process.env;
-      const lines = limitAnnotations(caseAnnotations(result.cases), GITHUB_ANNOTATIONS_PER_STEP, 'failing cases');
-      if (lines.length) out.write(`${lines.join('\n')}\n`);
-      const summary = await appendSummary(env, renderTestSummary(result));
+      writeCommands(options, limitAnnotations(caseAnnotations(result.cases), GITHUB_ANNOTATIONS_PER_STEP, 'failing cases'));
+      const summary = await appendSummary(env, renderTestSummary(result), displayPath(`${outDir}/results.json`));
       return summary ? [summary] : [];
     },
   };
@@ -185,7 +179,7 @@ export function complianceAnnotations(r: ComplianceResult): Annotation[] {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
       const detail = check
-        ? [`${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`, ...liveDetails(x)].join('\n')
+        ? [`${describeCheckValue(check)}; ${describeValueSource(check)}`, ...liveDetails(x)].join('\n')
         : (x.message ?? '');
       return {
         level: x.status === 'error' ? 'error' : SEVERITY_LEVEL[x.severity],
@@ -200,11 +194,10 @@ export function complianceAnnotations(r: ComplianceResult): Annotation[] {
  * Annotate a compliance result on GitHub and append compliance.md's content to the step
  * summary. Returns the lines printed.
  */
-export async function githubComplianceAnnotations(result: ComplianceResult, options: GithubOptions = {}): Promise<string[]> {
-  const out = options.stdout ?? process.stdout;
+export async function githubComplianceAnnotations(result: ComplianceResult, outDir: string, options: GithubOptions = {}): Promise<string[]> {
   const env = options.env ?? process.env;
   const lines = limitAnnotations(complianceAnnotations(result), GITHUB_ANNOTATIONS_PER_STEP, 'failing controls');
-  if (lines.length) out.write(`${lines.join('\n')}\n`);
-  await appendSummary(env, renderComplianceMarkdown(result));
+  writeCommands(options, lines);
+  await appendSummary(env, renderComplianceMarkdown(result), displayPath(`${outDir}/compliance.json`));
   return lines;
 }

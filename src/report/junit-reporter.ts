@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import junit from 'junit-report-builder';
 import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatValue } from '../util/format-value.js';
 import type { Reporter } from './reporter.js';
 
@@ -14,11 +12,7 @@ import type { Reporter } from './reporter.js';
 export function junitReporter(fileName = 'junit.xml'): Reporter {
   return {
     name: 'junit',
-    async finish(result: RunResult, outDir: string) {
-      const path = join(outDir, fileName);
-      await writeFileAtomic(path, buildJunit(result.cases));
-      return [path];
-    },
+    files: (result: RunResult) => [{ name: fileName, render: () => buildJunit(result.cases) }],
   };
 }
 

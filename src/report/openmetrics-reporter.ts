@@ -1,6 +1,4 @@
-import { join } from 'node:path';
 import type { RunResult, Verdict } from '../result/model.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { epochSeconds, renderExposition, type MetricFamily } from './exposition-format.js';
 import type { Reporter } from './reporter.js';
 
@@ -42,10 +40,6 @@ export function testMetrics(result: RunResult): MetricFamily[] {
 export function openmetricsReporter(fileName = 'results.prom'): Reporter {
   return {
     name: 'openmetrics',
-    async finish(result: RunResult, outDir: string) {
-      const path = join(outDir, fileName);
-      await writeFileAtomic(path, renderExposition(testMetrics(result)));
-      return [path];
-    },
+    files: (result: RunResult) => [{ name: fileName, render: () => renderExposition(testMetrics(result)) }],
   };
 }

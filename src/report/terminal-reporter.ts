@@ -1,7 +1,7 @@
 import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
 import type { RunEvent } from '../run/events.js';
-import { formatValue } from '../util/format-value.js';
+import { cutText, formatValue } from '../util/format-value.js';
 import type { Reporter } from './reporter.js';
 
 export interface TerminalOptions {
@@ -72,15 +72,15 @@ export function formatProblem(c: CaseResult, p: { red: Paint; yellow: Paint; dim
   const lines = [
     `${head} ${p.bold(c.name)} ${p.dim(`[${c.target.label}]`)}`,
     `  at ${c.location.file}:${c.location.line}:${c.location.column} (${c.suite})`,
-    `  ${c.root === 'config' ? 'path' : 'attr'}:     ${c.path}${c.target.with ? p.dim(` with ${JSON.stringify(c.target.with)}`) : ''}`,
-    `  expected: ${c.expected}`,
+    `  ${c.root === 'config' ? 'path' : 'attr'}:     ${c.path}${c.target.with ? p.dim(` with ${formatValue(c.target.with)}`) : ''}`,
+    `  expected: ${cutText(c.expected)}`,
   ];
   if (c.error !== undefined) {
     lines.push(`  error:    ${c.error.split('\n').join('\n            ')}`);
   } else {
     lines.push(`  actual:   ${c.exists === false ? '(path does not exist)' : formatValue(c.actual)}`);
   }
-  if (c.message && c.verdict === 'fail') lines.push(`  why:      ${c.message}`);
+  if (c.message && c.verdict === 'fail') lines.push(`  why:      ${cutText(c.message)}`);
   if (c.evidence) lines.push(`  defined:  ${describeDefinitions(c.evidence)}`);
   return lines.join('\n') + '\n';
 }

@@ -4,6 +4,8 @@ import { resolveFlake } from '../nix/flake-ref.js';
 import { Evaluator } from '../nix/evaluator.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import type { Reporter } from '../report/reporter.js';
+import { stoppingSignal } from '../process/registry.js';
+import { writeReportSet, type ReportSetOutcome } from '../util/atomic-write.js';
 import type { RunResult } from '../result/model.js';
 import { measuredDurations, recordCosts } from '../shard/cost-record.js';
 import type { ShardRequest } from '../shard/select.js';
@@ -67,10 +69,15 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
   return result;
 }
 
-/** Reporters write after the run; a reporter that fails does not stop the others. */
-export async function writeReports(result: RunResult, reporters: Reporter[], outDir: string): Promise<{ written: string[]; failures: string[] }> {
-  const written: string[] = [];
-  const failures: string[] = [];
+/**
+ * Reporters write after the run: first the report files of all of them, as one set (all
+ * new or, when any fails, all old), then their other output. One reporter's failure does
+ * not stop the others' output.
+ */
+export async function writeReports(result: RunResult, reporters: Reporter[], outDir: string): Promise<ReportSetOutcome> {
+  const { written, failures } = await writeReportSet(outDir, reporters.flatMap((r) => r.files?.(result) ?? []));
+  // An interrupted run's results are partial: no annotations or step summary from them either.
+  if (stoppingSignal()) return { written, failures };
   for (const r of reporters) {
     if (!r.finish) continue;
     try {

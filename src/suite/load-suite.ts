@@ -1,5 +1,5 @@
 import { basename, dirname, extname, resolve } from 'node:path';
-import { MATCHER_KEYS, invalidRegexes, pickMatchers } from '../match/matchers.js';
+import { MATCHER_KEYS, matcherProblems, pickMatchers } from '../match/matchers.js';
 import { PRIORITY } from '../nix/request.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
@@ -40,6 +40,19 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
   const problems: { location: SourceLocation; message: string }[] = [];
   const suiteDir = dirname(source.file);
   const resolveTarget = (t: RawTarget): TargetSpec => (t.file ? { ...t, file: resolve(suiteDir, t.file) } : { ...t });
+  // Attribute paths of targets are checked here, where their line is known.
+  const checkTarget = (t: RawTarget, at: (string | number)[]) => {
+    for (const key of ['attr', 'flakeAttr'] as const) {
+      const text = t[key];
+      if (text === undefined) continue;
+      try {
+        parseAttrPath(text);
+      } catch (err) {
+        problems.push({ location: locate([...at, key]), message: (err as Error).message });
+      }
+    }
+  };
+  (data.targets ?? []).forEach((t, i) => checkTarget(t, ['targets', i]));
   const suiteTargets = (data.targets ?? []).map(resolveTarget);
   const cases: SuiteCase[] = [];
 
@@ -55,7 +68,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
       problems.push({ location: at(root === 'config' ? 'path' : 'attr'), message: (err as Error).message });
     }
     const matchers = pickMatchers(raw);
-    for (const problem of invalidRegexes(matchers)) problems.push({ location: at(...problem.path), message: problem.message });
+    for (const problem of matcherProblems(matchers)) problems.push({ location: at(...problem.path), message: problem.message });
     let withConfig: Record<string, unknown> | null = null;
     if (raw.with) {
       try {
@@ -64,6 +77,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
         problems.push({ location: at('with'), message: (err as Error).message });
       }
     }
+    if (raw.target) checkTarget(raw.target, ['cases', index, 'target']);
     const targets = raw.target ? [resolveTarget(raw.target)] : suiteTargets;
     if (targets.length === 0) {
       problems.push({ location, message: 'no target: add `targets:` to the suite or `target:` to the case' });

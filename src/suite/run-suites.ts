@@ -36,7 +36,7 @@ export function planSuites(suites: readonly Suite[], ctx: TargetContext & { host
   for (const suite of suites) {
     for (const c of suite.cases) {
       for (const spec of c.targets) {
-        const target = resolveTarget(spec, ctx);
+        const target = targetOf(spec, c, ctx);
         labels.add(target.label);
         if (ctx.hosts && !ctx.hosts.includes(target.label)) continue;
         const id = createHash('sha1').update(JSON.stringify([suite.file, c.location.line, c.name, target.key])).digest('hex').slice(0, 12);
@@ -48,6 +48,16 @@ export function planSuites(suites: readonly Suite[], ctx: TargetContext & { host
   const unknown = (ctx.hosts ?? []).filter((h) => !labels.has(h));
   if (unknown.length) throw new InputError(`no suite case targets ${unknown.join(', ')}; targets: ${[...labels].sort().join(', ')}`);
   return planned;
+}
+
+/** A case's target, or an InputError at the case (a flake target without a flake, a bad attr path). */
+function targetOf(spec: SuiteCase['targets'][number], c: SuiteCase, ctx: TargetContext): ResolvedTarget {
+  try {
+    return resolveTarget(spec, ctx);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(`suite case "${c.name}" cannot be planned`, [{ location: c.location, message: err.message }]);
+  }
 }
 
 export async function runSuites(

@@ -57,3 +57,11 @@ export function flakeEvalTarget(flake: ResolvedFlake, attrPath: string[]): EvalT
     ...(flake.localDir ? { sourceDir: flake.localDir, sourceScope: flake.ref.startsWith('path:') ? 'path' : 'nix-git' } : {}),
   };
 }
+
+/** How the engine (common.nix, loadTarget) says a suite named a target the flake does not have. */
+const NO_SUCH_TARGET = /nixcheck: (no such target: [^\n]*)/;
+
+/** The engine's one-line account of a missing target in an evaluation error, if that is what it is. */
+export function missingTarget(error: string | undefined): string | undefined {
+  return error === undefined ? undefined : NO_SUCH_TARGET.exec(error)?.[1];
+}

@@ -30,6 +30,11 @@ export async function globFiles(pattern: string, cwd: string): Promise<string[]>
 
 /** `*` within a segment, `**` across segments, `?` one character. */
 export function globToRegExp(glob: string): RegExp {
+  return new RegExp(globPattern(glob));
+}
+
+/** The anchored regular expression of a glob, as source text. */
+export function globPattern(glob: string): string {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;
@@ -41,5 +46,5 @@ export function globToRegExp(glob: string): RegExp {
     else if (ch === '?') re += '[^/]';
     else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  return `^${re}$`;
 }

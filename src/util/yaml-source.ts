@@ -6,6 +6,8 @@ import { InputError, type SourceLocation } from './errors.js';
 import { nearestName } from './nearest-name.js';
 import { allowedKeys } from './schema-keys.js';
 import { schemaDocument } from './schemas.js';
+import { decodeUtf8 } from './utf8.js';
+import { aliasProblem, nestingProblem } from './yaml-limits.js';
 
 /** A parsed YAML file that can still say where each value came from. */
 export interface YamlSource<T> {
@@ -20,21 +22,28 @@ export function displayPath(file: string): string {
 }
 
 /**
- * Parse YAML and validate it against a JSON schema. Every YAML or schema problem is
- * reported at once, each with file:line:col and what was expected.
+ * Read a YAML file (UTF-8, or exit 2 naming the first byte that is not), parse it and
+ * validate it against a JSON schema. Every YAML or schema problem is reported at once,
+ * each with file:line:col and what was expected.
  */
 export async function loadYaml<T>(file: string, validate: ValidateFunction, what: string): Promise<YamlSource<T>> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new InputError(`cannot read ${what} ${displayPath(file)}: ${(err as Error).message}`);
   }
-  return parseYaml<T>(file, text, validate, what);
+  return parseYaml<T>(file, decodeUtf8(bytes, what, displayPath(file)), validate, what);
 }
 
 export function parseYaml<T>(file: string, text: string, validate: ValidateFunction, what: string): YamlSource<T> {
   const shown = displayPath(file);
+  const tooDeep = nestingProblem(text);
+  if (tooDeep) {
+    const before = text.slice(0, tooDeep.offset);
+    const location = { file: shown, line: before.split('\n').length, column: tooDeep.offset - before.lastIndexOf('\n') };
+    throw new InputError(`${what} ${shown} cannot be loaded`, [{ location, message: tooDeep.message }]);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourceLocation => {
@@ -47,7 +56,10 @@ export function parseYaml<T>(file: string, text: string, validate: ValidateFunct
       doc.errors.map((e) => ({ location: at(e.pos[0]), message: e.message.split('\n')[0]! })),
     );
   }
-  const data = doc.toJS() as T;
+  const aliases = aliasProblem(doc);
+  if (aliases) throw new InputError(`${what} ${shown} cannot be loaded`, [{ location: at(aliases.alias.range?.[0] ?? 0), message: aliases.message }]);
+  // Expansion is bounded above; the yaml package's own guard would reject ordinary reuse.
+  const data = doc.toJS({ maxAliasCount: -1 }) as T;
   const locate = (path: readonly (string | number)[]) => locateIn(doc, path, at);
   if (!validate(data)) {
     const context: ErrorContext = {

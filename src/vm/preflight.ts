@@ -6,8 +6,8 @@
  */
 import { constants } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
-import { execa } from 'execa';
 import { NIX_FEATURE_ARGS, nixBinary } from '../nix/nix-cli.js';
+import { runInProcessGroup } from '../process/run-group.js';
 
 export interface VmPreflightProblem {
   id: 'nix-missing' | 'nix-too-old' | 'system-features' | 'kvm-missing' | 'kvm-inaccessible' | 'disk-space' | 'config-unreadable';
@@ -39,8 +39,8 @@ export interface VmPreflightOptions {
 const GiB = 1024 ** 3;
 
 async function defaultExec(file: string, args: string[]) {
-  const r = await execa(file, args, { reject: false });
-  return { exitCode: r.exitCode ?? (r.failed ? 1 : 0), stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  const r = await runInProcessGroup(file, args);
+  return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function parseNixVersion(text: string): string | null {

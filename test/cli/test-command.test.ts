@@ -118,9 +118,13 @@ describe('nixcheck test input errors', () => {
   it('exits 3 when the target does not load', async () => {
     const dir = tempDir();
     const suite = join(dir, 's.yaml');
-    await import('node:fs').then((fs) => fs.writeFileSync(suite, 'targets: [{ host: no-such-host }]\ncases:\n  - name: x\n    path: a\n    equals: 1\n'));
+    // (A host the flake does not have is a suite error, exit 2: test/cli/hostile-input.test.ts.)
+    await import('node:fs').then((fs) => {
+      fs.writeFileSync(join(dir, 'broken.nix'), 'throw "this-target-does-not-load"\n');
+      fs.writeFileSync(suite, 'targets: [{ file: broken.nix }]\ncases:\n  - name: x\n    path: a\n    equals: 1\n');
+    });
     const r = await execa('npx', ['tsx', 'src/cli/bin.ts', 'test', '--flake', 'fixtures/offline', '--suite', suite, '--out', dir, '--no-cache'], { cwd: REPO, reject: false });
     expect(r.exitCode).toBe(3);
-    expect(r.stdout).toMatch(/no-such-host/);
+    expect(r.stdout).toMatch(/this-target-does-not-load/);
   });
 });

@@ -350,7 +350,16 @@ describe('catalogue errors', () => {
   it('reports an invalid regular expression at file:line', async () => {
     const dir = await tempTree({ 'bad.yaml': `controls:\n${minimal('bad-re', "path: a\n        matches: '(unclosed'")}` });
     const err = await rejection(loadCatalogue({ dirs: [dir], builtin: false }));
-    expect(err.message).toMatch(/bad\.yaml:11:18: \S+ is not a valid regular expression/);
+    expect(err.message).toMatch(/bad\.yaml:11:18: \S+ is not a regular expression nixcheck can run: missing closing \)/);
+  });
+
+  it('refuses lookaround (no linear-time match) and non-numeric bounds at file:line:col', async () => {
+    const dir = await tempTree({
+      'bad.yaml': `controls:\n${minimal('bad-look', "path: a\n        matches: 'x(?!y)'")}\n${minimal('bad-bound', "path: b\n        gte: one")}`,
+    });
+    const err = await rejection(loadCatalogue({ dirs: [dir], builtin: false }));
+    expect(err.message).toMatch(/bad\.yaml:11:18: matches is not a regular expression nixcheck can run: .*`\(\?!` at character 2/);
+    expect(err.message).toMatch(/bad\.yaml:\d+:14: gte expects a number \(or a string holding one\), got "one"/);
   });
 
   it('reports schema problems at file:line (unknown matcher, bad severity, whenAbsent without note)', async () => {

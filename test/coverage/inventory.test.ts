@@ -149,7 +149,7 @@ describe('collectOptionInventory (real nix, offline fixture)', () => {
 
   it('fails with the Nix error when the target itself does not evaluate', async () => {
     await expect(collectOptionInventory(hostTarget('no-such-host'), { timeoutMs: 60_000 })).rejects.toThrow(
-      /cannot collect the options of no-such-host: .*no attribute nixosConfigurations\.no-such-host/s,
+      /cannot collect the options of no-such-host: .*no such target: nixosConfigurations\.no-such-host; nixosConfigurations has: bare, /s,
     );
   });
 

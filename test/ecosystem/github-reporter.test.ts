@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderComplianceMarkdown } from '../../src/compliance/report/compliance-markdown.js';
 import { findingLocation } from '../../src/compliance/report/finding-location.js';
@@ -12,52 +11,9 @@ import {
   githubComplianceAnnotations,
   githubReporter,
 } from '../../src/report/github-reporter.js';
-import { summarize, type CaseResult, type RunResult } from '../../src/result/model.js';
+import type { RunResult } from '../../src/result/model.js';
+import { FakeStdout, makeCase, runResult } from '../helpers/results.js';
 import { OFFLINE_FLAKE, REPO, tempDir } from '../helpers/paths.js';
-
-class FakeStdout extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-  lines(): string[] {
-    return this.text.split('\n').filter(Boolean);
-  }
-}
-
-function makeCase(i: number, verdict: CaseResult['verdict'], extra: Partial<CaseResult> = {}): CaseResult {
-  return {
-    id: `c${i}`,
-    kind: 'unit',
-    suite: 'demo',
-    suiteFile: 'suites/unit/demo.yaml',
-    name: `case ${i}`,
-    location: { file: 'suites/unit/demo.yaml', line: 10 + i, column: 5 },
-    target: { label: 'laptop', host: 'laptop' },
-    path: `a.b${i}`,
-    root: 'config',
-    verdict,
-    expected: 'equals true',
-    ...(verdict === 'error' ? { error: `error: boom ${i}\nsecond line` } : { actual: false, exists: true }),
-    durationMs: 1,
-    cached: false,
-    ...extra,
-  };
-}
-
-function runResult(cases: CaseResult[]): RunResult {
-  return {
-    schemaVersion: 1,
-    tool: { name: 'nixcheck', version: '0.0.0' },
-    nix: { version: '2.8.0' },
-    startedAt: new Date(0).toISOString(),
-    durationMs: 1234,
-    evaluations: [{ target: 'laptop', durationMs: 1000, cached: false, processes: 1 }],
-    cases,
-    summary: summarize(cases),
-  };
-}
 
 async function finish(result: RunResult, env: Record<string, string | undefined> = {}) {
   const stdout = new FakeStdout();
@@ -142,7 +98,7 @@ describe('githubComplianceAnnotations on the offline example flake', () => {
   it('annotates failing controls where the failing value is defined, most severe first, within the limits', async () => {
     const stdout = new FakeStdout();
     const summary = join(tempDir(), 'summary.md');
-    const printed = await githubComplianceAnnotations(result, { stdout, env: { GITHUB_STEP_SUMMARY: summary } });
+    const printed = await githubComplianceAnnotations(result, tempDir(), { stdout, env: { GITHUB_STEP_SUMMARY: summary } });
     const lines = stdout.lines();
     expect(lines).toEqual(printed);
     const failing = result.results.filter((r) => r.status === 'fail' || r.status === 'error');

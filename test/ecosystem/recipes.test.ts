@@ -4,13 +4,13 @@
  * coverage regex reads the line `nixcheck coverage` prints.
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMANDS } from '../../src/cli/main.js';
-import { writeComplianceJunit } from '../../src/compliance/report/compliance-junit.js';
-import { writeComplianceSarif } from '../../src/compliance/report/compliance-sarif.js';
+import { complianceJunitFile } from '../../src/compliance/report/compliance-junit.js';
+import { complianceSarifFile } from '../../src/compliance/report/compliance-sarif.js';
 import type { ComplianceResult } from '../../src/compliance/run-comply.js';
 import { COVERAGE_FILES, formatCoverageTable, type CoverageReport } from '../../src/coverage/index.js';
 import { junitReporter } from '../../src/report/junit-reporter.js';
@@ -18,7 +18,7 @@ import { summarize } from '../../src/result/model.js';
 import { COST_RECORD_FILE } from '../../src/shard/cost-record.js';
 import { parseShardSpec } from '../../src/shard/spec.js';
 import { globToRegExp } from '../../src/util/glob.js';
-import { REPO, tempDir } from '../helpers/paths.js';
+import { REPO } from '../helpers/paths.js';
 import { expectRealCommands, invocations, parseInvocation } from '../helpers/recipes.js';
 
 const recipe = (name: string) => readFileSync(join(REPO, 'recipes', name), 'utf8');
@@ -26,8 +26,7 @@ const recipe = (name: string) => readFileSync(join(REPO, 'recipes', name), 'utf8
 /** The file names nixcheck writes, asked of the writers themselves. */
 const files = { junit: '', complianceJunit: '', sarif: '', cobertura: COVERAGE_FILES.cobertura };
 
-beforeAll(async () => {
-  const out = tempDir();
+beforeAll(() => {
   const empty = {
     schemaVersion: 1 as const,
     tool: { name: 'nixcheck' as const, version: '0' },
@@ -38,10 +37,10 @@ beforeAll(async () => {
     cases: [],
     summary: summarize([]),
   };
-  files.junit = basename((await junitReporter().finish!(empty, out))[0]!);
+  files.junit = junitReporter().files!(empty)[0]!.name;
   const compliance = { tool: { name: 'nixcheck', version: '0' }, profile: null, controls: [], results: [], hosts: [] } as unknown as ComplianceResult;
-  files.complianceJunit = basename(await writeComplianceJunit(compliance, out));
-  files.sarif = basename(await writeComplianceSarif(compliance, out));
+  files.complianceJunit = complianceJunitFile(compliance).name;
+  files.sarif = complianceSarifFile(compliance).name;
 });
 
 describe('recipes/github-actions.yml', () => {

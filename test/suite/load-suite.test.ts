@@ -91,9 +91,33 @@ describe('loading suites', () => {
       ['cases:', '  - name: a', '    path: a..b', '    equals: 1', '  - name: b', '    path: x', '    matches: "(unclosed"', '  - name: c', '    path: y'].join('\n'),
     );
     expect(message).toMatch(/suite\.yaml:3:\d+: empty segment/);
-    expect(message).toMatch(/suite\.yaml:7:\d+: matches is not a valid regular expression/);
+    expect(message).toMatch(/suite\.yaml:7:\d+: matches is not a regular expression nixcheck can run: missing closing \)/);
     expect(message).toMatch(/suite\.yaml:2:\d+: no target/);
     expect(message).toMatch(/suite\.yaml:8:\d+: no matcher/);
+  });
+
+  it('refuses regex syntax without a linear-time match (lookaround, backreferences), saying where', async () => {
+    const message = await errorOf(
+      ['targets: [{ host: a }]', 'cases:', '  - name: a', '    path: x', '    matches: "^(?=a)b"', '  - name: b', '    path: y', '    not: { containsMatch: "(a)\\\\1" }', '  - name: c', '    path: z', '    throws: "a(?<!b)"'].join('\n'),
+    );
+    expect(message).toMatch(/suite\.yaml:5:14: matches is not a regular expression nixcheck can run: .*`\(\?=` at character 2/);
+    expect(message).toMatch(/suite\.yaml:8:\d+: not\.containsMatch is not a regular expression nixcheck can run: invalid escape sequence `\\1`/);
+    expect(message).toMatch(/suite\.yaml:11:\d+: throws is not a regular expression nixcheck can run/);
+  });
+
+  it('type-checks the bounds of gt/gte/lt/lte when loading (a string must hold a number)', async () => {
+    const message = await errorOf(
+      ['targets: [{ host: a }]', 'cases:', '  - name: a', '    path: x', '    gte: "one"', '  - name: b', '    path: y', '    length: { lt: "many" }', '  - name: c', '    path: z', '    gt: "2"'].join('\n'),
+    );
+    expect(message).toMatch(/suite\.yaml:5:10: gte expects a number \(or a string holding one\), got "one"/);
+    expect(message).toMatch(/suite\.yaml:8:\d+: length\.lt expects a number/);
+    expect(message).not.toMatch(/suite\.yaml:11/);
+  });
+
+  it('checks the attribute paths of targets at their line', async () => {
+    const message = await errorOf(['targets: [{ flakeAttr: "a..b" }]', 'cases:', '  - name: x', '    path: y', '    target: { file: t.nix, attr: "trailing." }', '    equals: 1'].join('\n'));
+    expect(message).toMatch(/suite\.yaml:1:\d+: empty segment in "a\.\.b"/);
+    expect(message).toMatch(/suite\.yaml:5:\d+: trailing "\." in "trailing\."/);
   });
 
   it('rejects a `with` that sets a value and something below it', () => {

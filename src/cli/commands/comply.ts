@@ -7,8 +7,9 @@ import { runComply } from '../../compliance/run-comply.js';
 import { SEVERITIES, type Severity } from '../../compliance/types.js';
 import { isValidDay } from '../../compliance/waivers.js';
 import { defaultCacheDir } from '../../nix/eval-cache.js';
+import { secondsFlag } from '../../util/duration.js';
 import { EXIT, InputError } from '../../util/errors.js';
-import { listFlag, type Command } from '../command.js';
+import { listFlag, pathsFlag, type Command } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings, positiveNumber } from '../evaluation-flags.js';
 import { parseLiveTarget } from '../../live/target.js';
 
@@ -23,11 +24,11 @@ export const complyCommand: Command = {
   flags: [
     ...EVALUATION_FLAGS,
     { name: 'profile', short: 'p', type: 'string', value: 'ID', description: 'cis-l1-server, cis-l2-server, cis-l1-workstation, cis-l2-workstation, stig-nixos, nist-800-53, or your own. Default: every control.' },
-    { name: 'waivers', type: 'string', multiple: true, value: 'FILE', description: 'Waiver file(s) (YAML): control, hosts glob, justification, expires.' },
+    { name: 'waivers', type: 'string', multiple: true, value: 'FILE', description: 'Waiver files (YAML, repeatable): control, hosts glob, justification, expires.' },
     { name: 'baseline', type: 'string', value: 'FILE', description: 'An earlier compliance.json to compare with: newly failing, newly passing, score delta.' },
     { name: 'history', type: 'string', value: 'DIR', description: 'Earlier compliance.json files (every compliance*.json below DIR): the HTML report charts the score over time, the Markdown report gets a trend table.' },
-    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls.' },
-    { name: 'profiles', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own profiles.' },
+    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls (repeatable).' },
+    { name: 'profiles', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own profiles (repeatable).' },
     { name: 'fail-under', type: 'string', value: 'SCORE', description: 'Exit 1 when any host scores below SCORE (weighted, percent).' },
     { name: 'fail-on', type: 'string', value: 'SEVERITY', description: 'Exit 1 when a control of this severity or worse fails (low, medium, high, critical).' },
     { name: 'format', type: 'string', multiple: true, value: 'F', description: `Report formats: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}. Default: all.` },
@@ -56,10 +57,10 @@ export const complyCommand: Command = {
     const formats = (listFlag(values.format) ?? Object.keys(COMPLIANCE_FORMATS)) as ComplianceFormat[];
     const unknown = formats.filter((f) => !(f in COMPLIANCE_FORMATS));
     if (unknown.length) throw new InputError(`unknown format ${unknown.join(', ')}; known: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}`);
-    const paths = (v: unknown) => (listFlag(v) ?? []).map((p) => resolve(cwd, p));
+    const paths = (v: unknown) => (pathsFlag(v) ?? []).map((p) => resolve(cwd, p));
     const targets = ((values.target as string[] | undefined) ?? []).map(parseLiveTarget);
     if (targets.length && values.runtime) throw new InputError('--runtime (VMs) and --target (live systems) exclude each other');
-    const commandTimeoutS = positiveNumber(values['command-timeout'], '--command-timeout') ?? DEFAULT_COMMAND_TIMEOUT_S;
+    const commandTimeoutS = secondsFlag(values['command-timeout'], '--command-timeout') ?? DEFAULT_COMMAND_TIMEOUT_S;
     const cacheDir = values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir());
     const shard = await shardRequest(values, 'comply', cacheDir, cwd);
     const result = await runComply({
@@ -84,7 +85,7 @@ export const complyCommand: Command = {
     });
     const { failures } = await writeComplianceReports(result, outDir, formats);
     process.stdout.write(formatComplianceTerminal(result));
-    if (process.env.GITHUB_ACTIONS === 'true') await githubComplianceAnnotations(result);
+    if (process.env.GITHUB_ACTIONS === 'true') await githubComplianceAnnotations(result, outDir);
     const unreachable = result.hosts.filter((h) => h.live?.error).map((h) => `${h.live!.target}: ${h.live!.error}`);
     for (const f of [...failures, ...unreachable]) process.stderr.write(`nixcheck: ${f}\n`);
     if (failures.length || unreachable.length) return EXIT.infrastructure;

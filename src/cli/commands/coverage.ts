@@ -4,7 +4,7 @@ import { coverageGate, docCoverageGate, formatCoverageTable, writeCoverageReport
 import { runCoverage } from '../../coverage/run-coverage.js';
 import { VERSION } from '../../run/test-run.js';
 import { EXIT } from '../../util/errors.js';
-import { listFlag, type Command } from '../command.js';
+import { listFlag, pathsFlag, type Command } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings, positiveNumber } from '../evaluation-flags.js';
 import { SUITE_FLAG } from './test.js';
 
@@ -18,7 +18,7 @@ export const coverageCommand: Command = {
     { name: 'include', type: 'string', multiple: true, value: 'GLOB', description: 'Option paths that count (`kernelcore.**`). Default: every option your files declare.' },
     { name: 'exclude', type: 'string', multiple: true, value: 'GLOB', description: 'Option paths that do not count.' },
     { name: 'no-controls', type: 'boolean', description: 'Count suites only, not the compliance controls.' },
-    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls, whose reads count too.' },
+    { name: 'controls', type: 'string', multiple: true, value: 'DIR', description: 'Extra directories of your own controls, whose reads count too (repeatable).' },
     { name: 'min-coverage', type: 'string', value: 'PCT', description: 'Exit 1 when overall option coverage is below PCT.' },
     { name: 'min-doc-coverage', type: 'string', value: 'PCT', description: 'Exit 1 when fewer than PCT percent of the counted options have a description.' },
   ],
@@ -31,15 +31,15 @@ export const coverageCommand: Command = {
     const report = await runCoverage({
       ...settings,
       baseDir: cwd,
-      suites: listFlag(values.suite) ?? config.suites,
+      suites: pathsFlag(values.suite) ?? config.suites,
       controls: !values['no-controls'],
-      controlDirs: (listFlag(values.controls) ?? []).map((d) => resolve(cwd, d)),
+      controlDirs: (pathsFlag(values.controls) ?? []).map((d) => resolve(cwd, d)),
       ...(listFlag(values.include) ? { include: listFlag(values.include)! } : {}),
       ...(listFlag(values.exclude) ? { exclude: listFlag(values.exclude)! } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
     });
-    await writeCoverageReports(report, outDir, { version: VERSION });
     process.stdout.write(formatCoverageTable(report));
+    await writeCoverageReports(report, outDir, { version: VERSION });
     const gates = [...(min !== undefined ? [coverageGate(report, min)] : []), ...(minDocs !== undefined ? [docCoverageGate(report, minDocs)] : [])];
     for (const gate of gates) process.stdout.write(`${gate.message}\n`);
     return gates.every((g) => g.pass) ? EXIT.ok : EXIT.failures;

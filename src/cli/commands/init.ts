@@ -4,6 +4,7 @@ import { formatInitReport, initProject } from '../../init/init-project.js';
 import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
+import { secondsFlag } from '../../util/duration.js';
 import { positiveNumber } from '../evaluation-flags.js';
 
 export const initCommand: Command = {
@@ -37,7 +38,7 @@ export const initCommand: Command = {
       workflow: !values['no-workflow'],
       ...(values['nixcheck-flake'] !== undefined ? { nixcheckFlake: values['nixcheck-flake'] as string } : {}),
       jobs: positiveNumber(values.jobs, '--jobs') ?? defaultJobs(),
-      timeoutMs: (positiveNumber(values.timeout, '--timeout') ?? DEFAULT_TIMEOUT_S) * 1000,
+      timeoutMs: (secondsFlag(values.timeout, '--timeout') ?? DEFAULT_TIMEOUT_S) * 1000,
       cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? defaultCacheDir()),
     });
     process.stdout.write(formatInitReport(report));

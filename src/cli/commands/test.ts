@@ -8,8 +8,9 @@ import type { Reporter } from '../../report/reporter.js';
 import type { RunResult } from '../../result/model.js';
 import { formatSummaryLine, terminalReporter } from '../../report/terminal-reporter.js';
 import { runTests, writeReports } from '../../run/test-run.js';
-import { EXIT, InputError } from '../../util/errors.js';
-import { listFlag, type Command, type FlagSpec } from '../command.js';
+import { missingTarget } from '../../target/resolve-target.js';
+import { EXIT, InputError, formatLocation } from '../../util/errors.js';
+import { listFlag, pathsFlag, type Command, type FlagSpec } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings } from '../evaluation-flags.js';
 import { SHARD_FLAGS, shardRequest } from '../shard-flags.js';
 
@@ -27,7 +28,7 @@ export const SUITE_FLAG: FlagSpec = {
   type: 'string',
   multiple: true,
   value: 'GLOB',
-  description: `Suite files (repeatable). Default: \`suites\` in nixcheck.yaml, else ${DEFAULT_SUITES.join(', ')}.`,
+  description: `Suite files (repeatable; a comma is part of the name). Default: \`suites\` in nixcheck.yaml, else ${DEFAULT_SUITES.join(', ')}.`,
 };
 
 export const testCommand: Command = {
@@ -46,7 +47,7 @@ export const testCommand: Command = {
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
     const cwd = process.cwd();
-    const flagSuites = listFlag(values.suite);
+    const flagSuites = pathsFlag(values.suite);
     const reporterNames = listFlag(values.reporter) ?? config.reporters ?? ['terminal', 'junit', 'json'];
     const quiet = Boolean(values.quiet);
     // --quiet silences the terminal; without it the summary line is printed whatever the reporters.
@@ -70,11 +71,20 @@ export const testCommand: Command = {
     for (const f of failures) process.stderr.write(`nixcheck: ${f}\n`);
     if (!quiet && !reporterNames.includes('terminal')) process.stdout.write(`${formatSummaryLine(result)}\n`);
     if (failures.length > 0) return EXIT.infrastructure;
+    for (const line of missingTargetLines(result)) process.stderr.write(`nixcheck: ${line}\n`);
     return exitCodeFor(result);
   },
 };
 
-
+/** Each target a suite names that does not exist, once, at the first case naming it. */
+function missingTargetLines(result: RunResult): string[] {
+  const seen = new Map<string, string>();
+  for (const c of result.cases) {
+    const missing = c.errorReason === 'target' ? missingTarget(c.error) : undefined;
+    if (missing && !seen.has(c.target.label)) seen.set(c.target.label, `${formatLocation(c.location)}: ${missing}`);
+  }
+  return [...seen.values()];
+}
 
 /** Reporters by name; an unknown name is a usage error. */
 export function reportersFor(names: readonly string[]): Reporter[] {
@@ -84,11 +94,13 @@ export function reportersFor(names: readonly string[]): Reporter[] {
 }
 
 /**
- * 3 when Nix could not answer for a whole target (it does not load); 1 for findings,
- * including options whose evaluation fails or runs out of time: the others still got
- * their verdicts.
+ * 2 when a suite names a target that does not exist (a usage error, though every other
+ * case still got its verdict); 3 when Nix could not answer for a whole target (it does
+ * not load); 1 for findings, including options whose evaluation fails or runs out of
+ * time: the others still got their verdicts.
  */
 export function exitCodeFor(result: RunResult): number {
+  if (result.cases.some((c) => c.errorReason === 'target' && missingTarget(c.error))) return EXIT.usage;
   if (result.cases.some((c) => c.errorReason === 'target')) return EXIT.infrastructure;
   return result.summary.fail > 0 || result.summary.error > 0 ? EXIT.failures : EXIT.ok;
 }

@@ -17,13 +17,14 @@ import { recordCosts } from '../../shard/cost-record.js';
 import { byName, selectShard, shardInfo, type ShardInfo } from '../../shard/select.js';
 import { compileIntegrationTest, flakeCheck, loadIntegrationSuites, runIntegrationTestsByTest, vmTestDurations, vmTestId } from '../../vm/integration/index.js';
 import { vmPreflight, type VmPreflightReport } from '../../vm/preflight.js';
-import { listFlag, type Command, type FlagSpec } from '../command.js';
-import { positiveNumber, wholeNumber } from '../evaluation-flags.js';
+import { listFlag, pathsFlag, type Command, type FlagSpec } from '../command.js';
+import { secondsFlag } from '../../util/duration.js';
+import { wholeNumber } from '../evaluation-flags.js';
 import { SHARD_FLAGS, shardRequest } from '../shard-flags.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   { name: 'flake', type: 'string', value: 'REF', description: 'Flake whose hosts the VMs boot. Default: `flake` in nixcheck.yaml.' },
-  { name: 'suite', type: 'string', multiple: true, value: 'GLOB', description: 'Suite files. Default: suites/integration/*.yaml (vm) or suites/chaos/*.yaml (chaos).' },
+  { name: 'suite', type: 'string', multiple: true, value: 'GLOB', description: 'Suite files (repeatable; a comma is part of the name). Default: suites/integration/*.yaml (vm) or suites/chaos/*.yaml (chaos).' },
   { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory; VM artifacts go to DIR/vm/<test>/. Default: reports/.' },
   { name: 'timeout', type: 'string', value: 'SECONDS', description: 'Per test, when the test sets none. Default: 1800.' },
   { name: 'global-timeout', type: 'string', value: 'SECONDS', description: 'For the whole run; tests not started by then are reported, not run.' },
@@ -57,7 +58,7 @@ async function context(values: Record<string, unknown>, defaultSuite: string): P
   const cwd = process.cwd();
   const flake = (values.flake as string | undefined) ?? config.flake;
   if (!flake) throw new InputError('no flake: pass --flake or set `flake:` in nixcheck.yaml');
-  const flagSuites = listFlag(values.suite);
+  const flagSuites = pathsFlag(values.suite);
   return {
     config,
     flakeRef: resolveFlake(flake, cwd).ref,
@@ -170,8 +171,8 @@ export const vmCommand: Command = {
     const startedAt = new Date();
     const checks = (listFlag(values.check) ?? []).map((name) => flakeCheck(name));
     const retries = wholeNumber(values.retries, '--retries', 0);
-    const timeout = positiveNumber(values.timeout, '--timeout');
-    const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
+    const timeout = secondsFlag(values.timeout, '--timeout');
+    const globalTimeout = secondsFlag(values['global-timeout'], '--global-timeout');
     const all = [...tests, ...checks];
     const selection = shard ? selectShard(all, (t) => byName(vmTestId(t)), shard) : undefined;
     const selected = selection?.items ?? all;
@@ -209,8 +210,8 @@ export const chaosCommand: Command = {
     const standIn = await driverCommand(values);
     const started = performance.now();
     const startedAt = new Date();
-    const timeout = positiveNumber(values.timeout, '--timeout');
-    const globalTimeout = positiveNumber(values['global-timeout'], '--global-timeout');
+    const timeout = secondsFlag(values.timeout, '--timeout');
+    const globalTimeout = secondsFlag(values['global-timeout'], '--global-timeout');
     const { cases, resilience } = await runChaosScenarios(scenarios, {
       flakeRef: ctx.flakeRef,
       outDir: join(ctx.outDir, 'vm'),

@@ -1,6 +1,5 @@
 import { mostSevereFirst } from '../types.js';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ReportFile } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { decidingCheck, describeValueSource, findingLocation, shownValue } from './finding-location.js';
 import { renderTrendSection } from './trend.js';
@@ -178,8 +177,6 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-export async function writeComplianceHtml(result: ComplianceResult, outDir: string): Promise<string> {
-  const path = join(outDir, 'compliance.html');
-  await writeFileAtomic(path, renderComplianceHtml(result));
-  return path;
+export function complianceHtmlFile(result: ComplianceResult): ReportFile {
+  return { name: 'compliance.html', render: () => renderComplianceHtml(result) };
 }

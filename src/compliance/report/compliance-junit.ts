@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { buildJunit } from '../../report/junit-reporter.js';
 import type { CaseResult, Verdict } from '../../result/model.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ReportFile } from '../../util/atomic-write.js';
 import type { ControlStatus } from '../types.js';
 import type { ComplianceResult } from '../run-comply.js';
 import { decidingCheck, describeValueSource } from './finding-location.js';
@@ -45,8 +44,6 @@ export function complianceCases(r: ComplianceResult): CaseResult[] {
   });
 }
 
-export async function writeComplianceJunit(result: ComplianceResult, outDir: string): Promise<string> {
-  const path = join(outDir, 'compliance-junit.xml');
-  await writeFileAtomic(path, buildJunit(complianceCases(result)));
-  return path;
+export function complianceJunitFile(result: ComplianceResult): ReportFile {
+  return { name: 'compliance-junit.xml', render: () => buildJunit(complianceCases(result)) };
 }

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { epochSeconds, renderExposition, type MetricFamily } from '../../report/exposition-format.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ReportFile } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import type { Score } from '../score.js';
 import { CONTROL_STATUSES, SEVERITIES } from '../types.js';
@@ -66,8 +65,6 @@ export function complianceMetrics(r: ComplianceResult): MetricFamily[] {
   ];
 }
 
-export async function writeComplianceOpenMetrics(result: ComplianceResult, outDir: string): Promise<string> {
-  const path = join(outDir, 'compliance.prom');
-  await writeFileAtomic(path, renderExposition(complianceMetrics(result)));
-  return path;
+export function complianceOpenMetricsFile(result: ComplianceResult): ReportFile {
+  return { name: 'compliance.prom', render: () => renderExposition(complianceMetrics(result)) };
 }

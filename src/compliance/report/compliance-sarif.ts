@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ReportFile } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import type { Severity } from '../types.js';
-import { decidingCheck, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
+import { mdCodeBlock, mdLines } from '../../report/markdown.js';
+import { decidingCheck, describeCheckValue, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
 import { isFinding } from '../types.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
@@ -21,7 +21,7 @@ export function buildSarif(r: ComplianceResult): object {
     name: c.id.replace(/(^|-)(\w)/g, (_m, _d, ch: string) => ch.toUpperCase()),
     shortDescription: { text: c.title },
     fullDescription: { text: c.rationale },
-    help: { text: `${c.remediation}\n\n${c.fix}`, markdown: `${c.remediation}\n\n\`\`\`nix\n${c.fix}\n\`\`\`` },
+    help: { text: `${c.remediation}\n\n${c.fix}`, markdown: `${mdLines(c.remediation)}\n\n${mdCodeBlock(c.fix, 'nix')}` },
     defaultConfiguration: { level: LEVEL[c.severity] },
     properties: {
       // SARIF wants unique tags; one CIS id can carry several level/profile refs.
@@ -36,7 +36,7 @@ export function buildSarif(r: ComplianceResult): object {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
       const detail = [
-        ...(check ? [` ${check.path} is ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : 'unset'}: ${describeValueSource(check)}.`] : []),
+        ...(check ? [` ${describeCheckValue(check)}: ${describeValueSource(check)}.`] : []),
         ...liveDetails(x).map((d) => ` ${d}.`),
       ].join('');
       return {
@@ -68,8 +68,6 @@ export function buildSarif(r: ComplianceResult): object {
   };
 }
 
-export async function writeComplianceSarif(result: ComplianceResult, outDir: string): Promise<string> {
-  const path = join(outDir, 'compliance.sarif');
-  await writeFileAtomic(path, JSON.stringify(buildSarif(result), null, 2) + '\n');
-  return path;
+export function complianceSarifFile(result: ComplianceResult): ReportFile {
+  return { name: 'compliance.sarif', render: () => JSON.stringify(buildSarif(result), null, 2) + '\n' };
 }

@@ -36,6 +36,11 @@ export function liveDetails(result: ControlResult): string[] {
   ];
 }
 
+/** `path = value` of a check as reports show it (the value cut like everywhere else), or `path = (unset)`. */
+export function describeCheckValue(check: CheckResult): string {
+  return `${check.path} = ${shownValue(check)}`;
+}
+
 /**
  * One line on where the value came from: "set by X:12 (mkForce), overriding Y:88
  * (mkDefault)", and, for a check with alternatives, which option it was read from.
@@ -48,7 +53,7 @@ export function describeValueSource(check: CheckResult): string {
 function describeSource(check: CheckResult): string {
   switch (check.valueSource) {
     case 'documented-default':
-      return `not set anywhere; effective default ${JSON.stringify(check.value)} (${check.note ?? 'documented default'})`;
+      return `not set anywhere; effective default ${formatValue(check.value)} (${check.note ?? 'documented default'})`;
     case 'default':
       return 'not set by any module: the NixOS default applies';
     case 'upstream':

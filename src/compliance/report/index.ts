@@ -1,36 +1,28 @@
+import { writeReportSet, type ReportFile, type ReportSetOutcome } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { writeComplianceHtml } from './compliance-html.js';
-import { writeComplianceJson } from './compliance-json.js';
-import { writeComplianceJunit } from './compliance-junit.js';
-import { writeComplianceMarkdown } from './compliance-markdown.js';
-import { writeComplianceOpenMetrics } from './compliance-openmetrics.js';
-import { writeComplianceSarif } from './compliance-sarif.js';
+import { complianceHtmlFile } from './compliance-html.js';
+import { complianceJsonFile } from './compliance-json.js';
+import { complianceJunitFile } from './compliance-junit.js';
+import { complianceMarkdownFile } from './compliance-markdown.js';
+import { complianceOpenMetricsFile } from './compliance-openmetrics.js';
+import { complianceSarifFile } from './compliance-sarif.js';
 
 export const COMPLIANCE_FORMATS = {
-  json: writeComplianceJson,
-  md: writeComplianceMarkdown,
-  html: writeComplianceHtml,
-  sarif: writeComplianceSarif,
-  junit: writeComplianceJunit,
-  openmetrics: writeComplianceOpenMetrics,
-} as const;
+  json: complianceJsonFile,
+  md: complianceMarkdownFile,
+  html: complianceHtmlFile,
+  sarif: complianceSarifFile,
+  junit: complianceJunitFile,
+  openmetrics: complianceOpenMetricsFile,
+} as const satisfies Record<string, (result: ComplianceResult) => ReportFile>;
 
 export type ComplianceFormat = keyof typeof COMPLIANCE_FORMATS;
 
-/** Every format from the one result; one format failing does not stop the others. */
+/** Every format from the one result, written as one set: all new, or (on any failure) all old. */
 export async function writeComplianceReports(
   result: ComplianceResult,
   outDir: string,
   formats: readonly ComplianceFormat[] = Object.keys(COMPLIANCE_FORMATS) as ComplianceFormat[],
-): Promise<{ written: string[]; failures: string[] }> {
-  const written: string[] = [];
-  const failures: string[] = [];
-  for (const format of formats) {
-    try {
-      written.push(await COMPLIANCE_FORMATS[format](result, outDir));
-    } catch (err) {
-      failures.push(`${format} report: ${(err as Error).message}`);
-    }
-  }
-  return { written, failures };
+): Promise<ReportSetOutcome> {
+  return writeReportSet(outDir, formats.map((format) => COMPLIANCE_FORMATS[format](result)));
 }

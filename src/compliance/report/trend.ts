@@ -3,6 +3,7 @@
  * one line per series (all controls, CIS, STIG, NIST), x by run time, y the weighted score.
  * Drawn here, as markup: no script, no network.
  */
+import { mdCell } from '../../report/markdown.js';
 import { TREND_SERIES, type ComplianceHistory, type TrendSeries } from '../history.js';
 
 const WIDTH = 640;
@@ -73,7 +74,7 @@ export function renderTrendTable(history: ComplianceHistory, hosts: readonly str
       if (values.every((v) => typeof v !== 'number')) continue;
       const known = values.filter((v): v is number => typeof v === 'number');
       const change = known.length > 1 ? known.at(-1)! - known[0]! : null;
-      lines.push(`| ${host} | ${LABELS[series]} | ${values.map(cell).join(' | ')} | ${change === null ? '' : `${change >= 0 ? '+' : ''}${change.toFixed(1)}`} |`);
+      lines.push(`| ${mdCell(host)} | ${LABELS[series]} | ${values.map(cell).join(' | ')} | ${change === null ? '' : `${change >= 0 ? '+' : ''}${change.toFixed(1)}`} |`);
     }
   }
   if (history.otherProfile.length) lines.push('', `${history.otherProfile.length} earlier run(s) of another profile left out.`);

@@ -9,8 +9,10 @@ import { pythonPrelude } from '../driver/python.js';
 import { bootStatements, stepBlock, stepStatements } from '../driver/steps.js';
 import type { CompiledStep, CompiledVmTest } from '../driver/types.js';
 import { DEFAULT_TEST_TIMEOUT_S, nodeParams, slugFor, type CompileOptions } from '../integration/compile.js';
-import type { ChaosScenario, FaultSpec } from './types.js';
+import { regexProgram, type RegexProgram } from '../../match/user-regex.js';
 import { checkShellCommand, MISSING_COMMAND_MARKER } from '../../shell/check-command.js';
+import { PYTHON_REGEX_SEARCH } from '../driver/python-regex.js';
+import type { ChaosScenario, FaultSpec, ProbeExpect } from './types.js';
 
 /** Seconds the OOM fault waits for the kernel to kill the memory hog. */
 export const OOM_KILL_TIMEOUT_S = 300;
@@ -30,7 +32,7 @@ const CHAOS_HELPERS = [
   '    if ok and "contains" in expect:',
   '        ok = expect["contains"] in text',
   '    if ok and "matches" in expect:',
-  '        ok = re.search(expect["matches"], text) is not None',
+  '        ok = _nc_regex_search(expect["matchesProgram"], text)',
   '    if ok and "not" in expect:',
   '        ok = not _nc_expect_ok(expect["not"], code, out)',
   '    return ok',
@@ -92,6 +94,15 @@ const CHAOS_HELPERS = [
   ')',
   '',
 ];
+
+/** A probe expectation with the RE2 program of each `matches` (Python runs it in linear time). */
+function withPrograms(expect: ProbeExpect): ProbeExpect & { matchesProgram?: RegexProgram } {
+  return {
+    ...expect,
+    ...(expect.matches !== undefined ? { matchesProgram: regexProgram(expect.matches) } : {}),
+    ...(expect.not ? { not: withPrograms(expect.not) } : {}),
+  };
+}
 
 function faultStatements(fault: FaultSpec): string[] {
   const n = fault.node;
@@ -165,7 +176,9 @@ export function compileChaosScenario(scenario: ChaosScenario, options: CompileOp
     flakeRef: options.flakeRef,
     globalTimeout: timeoutS,
     nodes: Object.fromEntries(scenario.nodes.map((n) => [n.name, nodeParams(n, extra(n.name))])),
-    probes: scenario.probes.map(({ location: _l, ...p }) => (p.kind === 'command' ? { ...p, shell: checkShellCommand(p.command, PROBE_COMMAND_TIMEOUT_S) } : p)),
+    probes: scenario.probes.map(({ location: _l, ...p }) =>
+      p.kind === 'command' ? { ...p, shell: checkShellCommand(p.command, PROBE_COMMAND_TIMEOUT_S), ...(p.expect ? { expect: withPrograms(p.expect) } : {}) } : p,
+    ),
     missingMarker: MISSING_COMMAND_MARKER,
     settle: scenario.settleS,
     fault: faultData,
@@ -177,7 +190,7 @@ export function compileChaosScenario(scenario: ChaosScenario, options: CompileOp
   };
   const python = [
     pythonPrelude(`chaos scenario ${name}`, JSON.stringify(params)),
-    'import re',
+    ...PYTHON_REGEX_SEARCH,
     ...CHAOS_HELPERS,
     `MACHINES = {${nodeNames.map((n) => `${JSON.stringify(n)}: ${n}`).join(', ')}}`,
     '',

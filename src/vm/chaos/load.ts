@@ -4,7 +4,8 @@ import { globFiles } from '../../util/glob.js';
 import { validatorFor } from '../../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../../util/yaml-source.js';
 import { buildStep, buildTestBase, type RawNode } from '../integration/load.js';
-import { FAULT_KINDS, type ChaosScenario, type FaultSpec, type Probe, type ProbeSpec } from './types.js';
+import { userRegexProblem } from '../../match/user-regex.js';
+import { FAULT_KINDS, type ChaosScenario, type FaultSpec, type Probe, type ProbeExpect, type ProbeSpec } from './types.js';
 
 type Problem = { location: SourceLocation; message: string };
 
@@ -54,6 +55,15 @@ function probeTitle(p: ProbeSpec): string {
   }
 }
 
+/** `matches` in a probe expectation (and under `not`) must be a regex nixcheck can run. */
+function probeRegexProblems(expect: ProbeExpect, at: string[] = []): { path: string[]; message: string }[] {
+  const problem = expect.matches !== undefined ? userRegexProblem(expect.matches) : undefined;
+  return [
+    ...(problem ? [{ path: [...at, 'matches'], message: `${['expect', ...at, 'matches'].join('.')} is ${problem}` }] : []),
+    ...(expect.not ? probeRegexProblems(expect.not, [...at, 'not']) : []),
+  ];
+}
+
 export function buildChaosSuite(source: YamlSource<RawChaosSuite>): ChaosScenario[] {
   const { data, locate } = source;
   const shown = displayPath(source.file);
@@ -74,6 +84,9 @@ export function buildChaosSuite(source: YamlSource<RawChaosSuite>): ChaosScenari
       const spec = { kind, ...(rawProbe[kind] as object) } as ProbeSpec;
       checkNode(spec.node, ['steadyState', 'probes', i, kind, 'node']);
       if ('target' in spec) checkNode(spec.target, ['steadyState', 'probes', i, kind, 'target'], 'target node');
+      if (spec.kind === 'command' && spec.expect) {
+        for (const bad of probeRegexProblems(spec.expect)) problems.push({ location: at('steadyState', 'probes', i, kind, 'expect', ...bad.path), message: bad.message });
+      }
       const title = typeof rawProbe['name'] === 'string' ? (rawProbe['name'] as string) : probeTitle(spec);
       return { ...spec, title, location: at('steadyState', 'probes', i) };
     });

@@ -5,12 +5,12 @@
  * together on timeout), with a per-test and a global deadline, retries, and a memory
  * budget bounding how many VM tests run at once.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, freemem, tmpdir } from 'node:os';
+import { cpus, freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { NIX_FEATURE_ARGS, nixBinary, nixErrorText, stripAnsi } from '../../nix/nix-cli.js';
 import { runInProcessGroup } from '../../process/run-group.js';
+import { makeTempDir, withTempDir, type TempDir } from '../../process/temp.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { DEFAULT_MEMORY_MIB } from './nix.js';
 import { parseDriverLog, type ParsedDriverLog } from './parse-log.js';
@@ -115,16 +115,16 @@ async function runOne(test: RunnableTest, options: RunVmOptions, judge: AttemptJ
     return finish(run);
   }
 
-  let tmp: string | undefined;
+  let tmp: TempDir | undefined;
   try {
     let argvFor: (attempt: number) => readonly string[];
     if (options.driverCommand) {
       const dc = options.driverCommand;
       argvFor = (attempt) => (typeof dc === 'function' ? dc(test, attempt) : dc);
     } else {
-      tmp = await mkdtemp(join(tmpdir(), 'nixcheck-vm-'));
+      tmp = await makeTempDir('nixcheck-vm-');
       progress({ test: test.slug, phase: 'build' });
-      const built = await buildDriver(test, options, artifactsDir, tmp, remaining());
+      const built = await buildDriver(test, options, artifactsDir, tmp.path, remaining());
       run.buildDurationMs = built.durationMs;
       if (!built.ok) {
         run.notRun = { reason: 'build', message: built.message, error: built.error };
@@ -138,7 +138,7 @@ async function runOne(test: RunnableTest, options: RunVmOptions, judge: AttemptJ
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (attempt > 1) progress({ test: test.slug, phase: 'retry', attempt });
       if (remaining() <= 0 || options.signal?.aborted) break;
-      const result = await runDriver(test, argvFor(attempt), attempt, options, artifactsDir, Math.min(timeoutMs, remaining()), tmp);
+      const result = await runDriver(test, argvFor(attempt), attempt, options, artifactsDir, Math.min(timeoutMs, remaining()), tmp?.path);
       run.attempts.push(result);
       run.passed = judge(test, result);
       if (run.passed || result.cancelled) break;
@@ -151,7 +151,7 @@ async function runOne(test: RunnableTest, options: RunVmOptions, judge: AttemptJ
     run.flaky = run.passed && run.attempts.length > 1;
     return await finish(run);
   } finally {
-    if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    await tmp?.remove().catch(() => {});
   }
 
   async function finish(r: TestRun): Promise<TestRun> {
@@ -238,11 +238,10 @@ async function runDriver(
 ): Promise<AttemptResult> {
   const progress = options.onProgress ?? (() => {});
   progress({ test: test.slug, phase: 'run', attempt });
-  const stateDir = await mkdtemp(join(tmp ?? tmpdir(), `state-${attempt}-`));
   const lines: string[] = [];
   const stepTitles = new Map((test.kind === 'flake-check' ? [] : test.steps).map((s) => [s.index, s.title]));
   const [file, ...args] = argv;
-  try {
+  return withTempDir(`state-${attempt}-`, async (stateDir) => {
     const r = await runInProcessGroup(file!, args, {
       timeoutMs,
       killGraceMs: options.killGraceMs ?? 5000,
@@ -285,9 +284,7 @@ async function runDriver(
       log: parseDriverLog(all),
       logFile,
     };
-  } finally {
-    await rm(stateDir, { recursive: true, force: true }).catch(() => {});
-  }
+  }, tmp);
 }
 
 

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { pickMatchers, type MatcherSpec } from '../../match/matchers.js';
+import { matcherProblems, pickMatchers, type MatcherSpec } from '../../match/matchers.js';
 import { PRIORITY } from '../../nix/request.js';
 import { parseAttrPath } from '../../suite/attr-path.js';
 import { expandWith } from '../../suite/load-suite.js';
@@ -167,15 +167,7 @@ export function buildStep(
   const spec = (kind === 'sleep' ? { kind, seconds: body as number } : { kind, ...(body as object) }) as StepSpec;
   if ('expect' in spec && spec.expect) {
     const expect = pickMatchers(spec.expect as Record<string, unknown>) as MatcherSpec;
-    for (const key of ['matches'] as const) {
-      if (expect[key] !== undefined) {
-        try {
-          new RegExp(expect[key]!);
-        } catch (err) {
-          problems.push({ location: locate([...path, kind, 'expect', key]), message: `expect.${key} is not a valid regular expression: ${(err as Error).message}` });
-        }
-      }
-    }
+    for (const problem of matcherProblems(expect, ['expect'])) problems.push({ location: locate([...path, kind, ...problem.path]), message: problem.message });
     if (expect.throws !== undefined) problems.push({ location: locate([...path, kind, 'expect', 'throws']), message: '`throws` makes no sense for command output' });
   }
   if ('node' in spec && !nodeNames.has(spec.node)) {

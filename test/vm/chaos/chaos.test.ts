@@ -90,6 +90,25 @@ describe('compileChaosScenario', () => {
     ]);
   });
 
+  it('a probe regex runs in linear time in the driver, and one RE2 cannot run is refused at load', () => {
+    const text = (matches: string) => `
+scenarios:
+  - name: regex
+    nodes: { laptop: { host: laptop } }
+    steadyState:
+      settle: 1
+      probes:
+        - command: { node: laptop, command: "echo", expect: { not: { matches: ${JSON.stringify(matches)} } } }
+    fault: { crash: { node: laptop } }
+    recoveryDeadline: 1
+`;
+    expect(() => suite(text('a(?=b)'))).toThrow(/x\.yaml:8:\d+: expect\.not\.matches is not a regular expression nixcheck can run: .*`\(\?=`/);
+    const c = compileChaosScenario(suite(text('^(a+)+$'))[0]!, { flakeRef: 'x' });
+    // 40 a's and a "!": a backtracking engine (Python's re) would take days.
+    const r = runWithFakeMachines(c.python, { nodes: { laptop: NODES.laptop }, rules: [{ contains: 'echo', out: `${'a'.repeat(40)}!\n` }] });
+    expect(r.log).toMatch(/nixcheck-chaos hypothesis-before \{.*"held": true/);
+  });
+
   it('the generated Nix renders exactly this script (mock flake)', () => {
     const c = compileChaosScenario(scenario, { flakeRef: 'x' });
     const v = evalWithMockFlake(writeTemp('kill.nix', c.nix), ['laptop', 'bare'], NODES) as { testScript: string; nodes: { peer: { config: { contents: Record<string, unknown>[] } } } };

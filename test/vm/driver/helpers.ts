@@ -13,7 +13,7 @@ export const FAKE_MACHINES = join(HERE, 'fake_machines.py');
 
 /** Run a program; a missing program throws (tests that need nix/python3 fail, never skip). */
 export function run(cmd: string, args: string[], input?: string) {
-  const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -89,9 +89,12 @@ export function pythonApi(python: string, nodes: string[]): PyApiReport {
 export const ALLOWED_OTHER_CALLS = new Set([
   'subtest', '_nc_step', '_nc_mark', '_nc_output', '_nc_command', '_nc_target_env', '_nc_expect_ok', '_nc_probe',
   '_nc_probe_all', '_nc_poll', '_nc_failed', 'json.loads', 'json.dumps', 'shlex.quote', 'time.time', 'time.sleep',
-  'time.monotonic', 're.search', 'print', 'str', 'int', 'len', 'round', 'all', 'enumerate', 'isinstance', 'Exception',
+  'time.monotonic', 'print', 'str', 'int', 'len', 'round', 'all', 'enumerate', 'isinstance', 'Exception',
   'record.update', 'words.append', 'results.append', 'step.get', 'probe.get', 'expect.get', '?.join', '?.replace',
   '?.strip', '?.endswith', 'out.endswith', 'out.strip', 'out.split', 'line.startswith', 'Exception',
+  // the linear-time regex matcher (src/vm/driver/python-regex.ts)
+  '_nc_regex_search', '_nc_empty_flags', '_nc_is_word', 'close', 'accepts', 'any', 'ord', 'range', 'set', 'seen.add',
+  'stack.append', 'stack.pop', 'pcs.append',
 ]);
 
 export interface FakeRun {
