@@ -19,19 +19,21 @@ export async function gitTopLevel(dir: string): Promise<string | undefined> {
 }
 
 /**
- * What Nix can read of a local target, which decides what its fingerprint covers:
+ * What Nix can read of a local target:
  * - `nix-git`: a flake given as a directory or `git+file:`. Inside a git work tree Nix
  *   copies the tracked files as they are on disk; elsewhere every file of the directory.
  * - `path`: a `path:` flake: every file below the directory, untracked ones included.
- * - `files`: a Nix file read from disk, which may import anything beside it: every file of
- *   its git work tree that git does not ignore (else of its directory).
+ * - `files`: a Nix file read from disk, which may import anything: the cache records
+ *   what its evaluation reads (dependency-manifest.ts) instead of fingerprinting a tree.
  */
 export type SourceScope = 'nix-git' | 'path' | 'files';
+export type FlakeScope = Exclude<SourceScope, 'files'>;
 
-export async function hashSources(dir: string, scope: SourceScope, files: FileHashCache = new FileHashCache()): Promise<string> {
+/** A fingerprint of every file Nix copies of a local flake, taken before evaluating it. */
+export async function hashSources(dir: string, scope: FlakeScope, files: FileHashCache = new FileHashCache()): Promise<string> {
   const hash = createHash('sha256');
   const top = scope === 'path' ? undefined : await gitTopLevel(dir);
-  if (top && scope === 'nix-git') {
+  if (top) {
     hash.update('git\0');
     const [staged, modified] = await Promise.all([
       execa('git', ['-C', top, 'ls-files', '-s', '-z'], { encoding: 'buffer' }),
@@ -40,11 +42,6 @@ export async function hashSources(dir: string, scope: SourceScope, files: FileHa
     hash.update(staged.stdout as Uint8Array);
     const entries = String(modified.stdout).split('\0').filter(Boolean).sort();
     entries.forEach((entry) => hash.update(`${entry}\0${digestOrDeleted(files, join(top, entry.slice(3)))}\0`));
-  } else if (top) {
-    hash.update('worktree\0');
-    const listed = await execa('git', ['-C', top, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' });
-    const paths = [...new Set(String(listed.stdout).split('\0').filter(Boolean))].sort();
-    paths.forEach((path) => hash.update(`${path}\0${digestOrDeleted(files, join(top, path))}\0`));
   } else {
     hash.update('tree\0');
     const list = listFiles(dir);
