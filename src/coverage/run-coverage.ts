@@ -5,6 +5,7 @@
 import { relative, resolve, sep } from 'node:path';
 import { loadCatalogue } from '../compliance/catalogue.js';
 import { SourceLocator } from '../evidence/source-locator.js';
+import { EvaluationCache } from '../nix/eval-cache.js';
 import { resolveFlake } from '../nix/flake-ref.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import { loadSuites } from '../suite/load-suites.js';
@@ -27,6 +28,8 @@ export interface CoverageOptions {
   upstream?: string[];
   jobs: number;
   timeoutMs: number;
+  /** Where inventories are cached; null or absent: nowhere. */
+  cacheDir?: string | null;
 }
 
 export async function runCoverage(options: CoverageOptions): Promise<CoverageReport> {
@@ -36,8 +39,11 @@ export async function runCoverage(options: CoverageOptions): Promise<CoverageRep
   const planned = planSuites(suites, { ...(flake ? { flake } : {}), hostsAttr: options.hostsAttr, ...(options.hosts ? { hosts: options.hosts } : {}) });
   const targets = [...new Map(planned.map((p) => [p.target.key, p.target])).values()];
   const limit = pLimit(Math.max(1, options.jobs));
+  const cache = options.cacheDir ? new EvaluationCache(options.cacheDir) : undefined;
   const inventories = await Promise.all(
-    targets.map((t) => limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir) }))),
+    targets.map((t) =>
+      limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir), ...(cache ? { cache } : {}) })),
+    ),
   );
   const reads = readsFromSuites(planned);
   if (options.controls) reads.push(...readsFromControls((await loadCatalogue({ dirs: options.controlDirs ?? [] })).controls));

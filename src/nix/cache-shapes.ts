@@ -30,7 +30,8 @@ export const shape =
   (v): v is T =>
     isObject(v) && Object.entries(fields).every(([k, check]) => (check as Check<unknown>)(v[k]));
 
-const isStrings = arrayOf(isString);
+export const isStrings = arrayOf(isString);
+export const isPosition = shape<{ file: string; line: number; column: number }>({ file: isString, line: isNumber, column: isNumber });
 const isSite = shape<{ file: string; priority: number | null }>({ file: isString, priority: nullable(isNumber) });
 
 const isRawEvidence: Check<RawEvidence> = shape<RawEvidence>({
@@ -40,7 +41,7 @@ const isRawEvidence: Check<RawEvidence> = shape<RawEvidence>({
   priority: nullable(isNumber),
   source: oneOf(EVIDENCE_SOURCES),
   declarations: isStrings,
-  declarationPositions: arrayOf(shape<{ file: string; line: number; column: number }>({ file: isString, line: isNumber, column: isNumber })),
+  declarationPositions: arrayOf(isPosition),
   definitions: arrayOf(isSite),
   overridden: arrayOf(isSite),
 });

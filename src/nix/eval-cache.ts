@@ -11,6 +11,7 @@ import { manifestHolds, recordManifest, type Dependency, type Manifest, type Sca
 import { FileHashCache } from './file-hash-cache.js';
 import { nixBinary } from './nix-cli.js';
 import { PathDigester, UntrackableRead } from './path-digest.js';
+import type { EvalTarget } from './evaluator.js';
 import type { ReportedReads } from './reported-reads.js';
 import type { EvalItem, ItemOutcome } from './request.js';
 import { gitTopLevel, hashSources, type FlakeScope } from './source-hash.js';
@@ -54,6 +55,13 @@ export interface CacheLookup<T> {
   /** Recording what the evaluation read needs these. */
   coveredRoots: string[];
   configuresSearchPath: boolean;
+}
+
+/** What the cache keys an evaluation of a target by; undefined for remote flakes, which are not cached. */
+export function cacheTargetOf(target: EvalTarget, program: readonly string[], request: unknown): CacheTarget | undefined {
+  if (!target.sourceDir) return undefined;
+  const scope = target.sourceScope ?? 'nix-git';
+  return { program, request, ...(scope === 'files' ? {} : { flakeSource: { dir: target.sourceDir, scope } }) };
 }
 
 export function defaultCacheDir(): string {
@@ -147,6 +155,12 @@ export class EvaluationCache {
       digester: new PathDigester({ files: this.files, changedSince: startedAt }),
       scans: this.scans,
     });
+  }
+
+  /** Keep an answer that is the whole of an evaluation, unless what it read cannot be fingerprinted. */
+  async remember<T>(lookup: CacheLookup<T>, program: readonly string[], reads: ReportedReads, startedAt: number, value: T, readValue: (value: unknown) => T | undefined): Promise<void> {
+    const manifest = this.manifest(lookup, program, reads, startedAt);
+    if (manifest.cacheable) await this.store(lookup.key, { dependencies: manifest.dependencies, nixVersion: null, value }, readValue);
   }
 
   /** Store a record first under its key; `replaces` (the record it grew from) goes. */

@@ -1,6 +1,6 @@
 import { ENGINE_FILES, evaluateBatch } from './evaluate-batch.js';
 import { unionDependencies } from './dependency-manifest.js';
-import { defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheLookup, type CacheRecord, type CacheTarget } from './eval-cache.js';
+import { cacheTargetOf, defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheLookup, type CacheRecord } from './eval-cache.js';
 import { isItemOutcome, isObject } from './cache-shapes.js';
 import { detectNix } from './nix-cli.js';
 import { emptyReads } from './reported-reads.js';
@@ -52,7 +52,7 @@ export class Evaluator {
 
   async evaluate(target: EvalTarget, items: readonly EvalItem[]): Promise<TargetEvaluation> {
     const started = performance.now();
-    const cacheTarget = cacheTargetOf(target);
+    const cacheTarget = cacheTargetOf(target, ENGINE_FILES, target.base);
     const lookup = this.cache && cacheTarget ? await this.cache.lookup(cacheTarget, readAnswers) : undefined;
     const hit = lookup?.hit;
     const itemKeys = items.map(itemKey);
@@ -98,15 +98,4 @@ export class Evaluator {
     const record = hit && union ? { ...fresh, dependencies: union, value: { ...hit.value, ...fresh.value } } : fresh;
     await this.cache!.store(lookup.key, record, readAnswers, union ? hit : undefined);
   }
-}
-
-/** What the cache keys a target by; undefined for remote flakes, which are not cached. */
-function cacheTargetOf(target: EvalTarget): CacheTarget | undefined {
-  if (!target.sourceDir) return undefined;
-  const scope = target.sourceScope ?? 'nix-git';
-  return {
-    program: ENGINE_FILES,
-    request: target.base,
-    ...(scope === 'files' ? {} : { flakeSource: { dir: target.sourceDir, scope } }),
-  };
 }

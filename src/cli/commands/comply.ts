@@ -6,7 +6,6 @@ import { githubComplianceAnnotations } from '../../report/github-reporter.js';
 import { runComply } from '../../compliance/run-comply.js';
 import { SEVERITIES, type Severity } from '../../compliance/types.js';
 import { isValidDay } from '../../compliance/waivers.js';
-import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
 import { EVALUATION_FLAGS, evaluationSettings, positiveNumber } from '../evaluation-flags.js';
@@ -26,7 +25,6 @@ export const complyCommand: Command = {
     { name: 'fail-on', type: 'string', value: 'SEVERITY', description: 'Exit 1 when a control of this severity or worse fails (low, medium, high, critical).' },
     { name: 'format', type: 'string', multiple: true, value: 'F', description: `Report formats: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}. Default: all.` },
     { name: 'today', type: 'string', value: 'YYYY-MM-DD', description: 'The date waivers expire against. Default: today.' },
-    { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again.' },
     { name: 'runtime', type: 'boolean', description: 'Also run the runtime checks inside one NixOS VM per host (needs KVM and nixpkgs); their results merge into the verdicts.' },
   ],
   async run(values) {
@@ -54,7 +52,6 @@ export const complyCommand: Command = {
       ...(failOn ? { failOn: failOn as Severity } : {}),
       ...(values.today ? { today: values.today as string } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
-      cacheDir: values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir()),
       ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),
     });
     const { failures } = await writeComplianceReports(result, outDir, formats);

@@ -1,5 +1,4 @@
 import { DEFAULT_SUITES, loadConfig } from '../../config/config.js';
-import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { jsonReporter } from '../../report/json-reporter.js';
 import { junitReporter } from '../../report/junit-reporter.js';
 import { githubReporter } from '../../report/github-reporter.js';
@@ -35,8 +34,6 @@ export const testCommand: Command = {
     ...EVALUATION_FLAGS,
     SUITE_FLAG,
     { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary) (repeatable). Default: terminal, junit, json.' },
-    { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
-    { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
   ],
   async run(values) {
     const config = await loadConfig(values.config as string | undefined);
@@ -53,7 +50,6 @@ export const testCommand: Command = {
       // Flags are relative to where the user stands; config entries are already absolute.
       baseDir: cwd,
       suites: flagSuites ?? config.suites,
-      cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir()),
       outDir,
       reporters,
       ...(config.upstream ? { upstream: config.upstream } : {}),
