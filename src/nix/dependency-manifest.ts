@@ -84,16 +84,20 @@ function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
   for (const file of reads.evaluatedFiles) {
     if (context.engineFiles.includes(file)) continue;
     if (!isAbsolute(file)) throw new UntrackableRead(`Nix evaluated ${file}, which is not a local path`);
-    let refs: PathReferences | undefined;
+    let refs: PathReferences;
     if (!isInStore(file, store)) {
       files.add(file);
       refs = scanned(context.scans, `${file}\0${digester.file(file)}`, () => readSource(file));
     } else if (isUserCopy(file, copies, context.coveredRoots)) {
-      // A store file is scanned when it is a copy of the user's files; others (locked
-      // inputs, Nixpkgs) never change and read nothing that changes.
-      refs = scanned(context.scans, file, () => readSource(file) ?? readSource(localCopyOf(file, context.coveredRoots)!));
+      // A copy of the user's files. Without the store file (a Nix that evaluates flakes
+      // in place), the local file is what Nix read.
+      const local = localCopyOf(file, context.coveredRoots);
+      refs = scanned(context.scans, file, () => readSource(file) ?? (local ? readSource(local) : undefined));
+    } else {
+      // Locked inputs, Nixpkgs: they never change, and what they read by themselves is
+      // in the first-level key (ambient-inputs.ts).
+      continue;
     }
-    if (!refs) continue;
     if (refs.untrackable.length > 0) throw new UntrackableRead(`${file} may read what no path in it names: ${refs.untrackable.join(', ')}`);
     for (const name of refs.envNames) env.add(name);
     for (const ref of refs.paths) {
@@ -121,14 +125,17 @@ function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
 }
 
 /** Scans of files Nix evaluated, by store path (immutable) or by local path and content. */
-export type ScanMemo = Map<string, PathReferences | undefined>;
+export type ScanMemo = Map<string, PathReferences>;
 
-function scanned(memo: ScanMemo, key: string, read: () => string | undefined): PathReferences | undefined {
-  if (!memo.has(key)) {
+function scanned(memo: ScanMemo, key: string, read: () => string | undefined): PathReferences {
+  let refs = memo.get(key);
+  if (!refs) {
     const text = read();
-    memo.set(key, text === undefined ? undefined : scanPathReferences(text));
+    if (text === undefined) throw new UntrackableRead(`cannot read ${key.split('\0')[0]}, which Nix evaluated`);
+    refs = scanPathReferences(text);
+    memo.set(key, refs);
   }
-  return memo.get(key);
+  return refs;
 }
 
 /**

@@ -163,12 +163,24 @@ export class EvaluationCache {
     if (manifest.cacheable) await this.store(lookup.key, { dependencies: manifest.dependencies, nixVersion: null, value }, readValue);
   }
 
-  /** Store a record first under its key; `replaces` (the record it grew from) goes. */
-  async store<T>(key: string, record: CacheRecord<T>, readValue: (value: unknown) => T | undefined, replaces?: CacheRecord<T>): Promise<void> {
+  /**
+   * Store a record first under its key. `replaces` (the record it grew from) goes; a
+   * record stored meanwhile with the same dependencies (a parallel run) is merged into it.
+   */
+  async store<T>(
+    key: string,
+    record: CacheRecord<T>,
+    readValue: (value: unknown) => T | undefined,
+    options: { replaces?: CacheRecord<T>; merge?: (stored: T, fresh: T) => T } = {},
+  ): Promise<void> {
     // Re-read just before writing: another evaluation may have stored under the same key.
-    const superseded = new Set([record, ...(replaces ? [replaces] : [])].map((r) => JSON.stringify(r.dependencies)));
-    const others = this.records(key, readValue).filter((r) => !superseded.has(JSON.stringify(r.dependencies)));
-    await writeCacheFile(join(this.dir, `${key}.json`), { format: FORMAT, records: [record, ...others].slice(0, MAX_RECORDS) });
+    const deps = (r: CacheRecord<T>) => JSON.stringify(r.dependencies);
+    const stored = this.records(key, readValue);
+    const twin = options.merge && stored.find((r) => deps(r) === deps(record));
+    const first = twin ? { ...record, value: options.merge!(twin.value, record.value) } : record;
+    const superseded = new Set([deps(record), ...(options.replaces ? [deps(options.replaces)] : [])]);
+    const others = stored.filter((r) => !superseded.has(deps(r)));
+    await writeCacheFile(join(this.dir, `${key}.json`), { format: FORMAT, records: [first, ...others].slice(0, MAX_RECORDS) });
     await this.files.save();
   }
 

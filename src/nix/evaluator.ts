@@ -96,6 +96,6 @@ export class Evaluator {
     const hit = lookup.hit;
     const union = hit && unionDependencies(hit.dependencies, fresh.dependencies);
     const record = hit && union ? { ...fresh, dependencies: union, value: { ...hit.value, ...fresh.value } } : fresh;
-    await this.cache!.store(lookup.key, record, readAnswers, union ? hit : undefined);
+    await this.cache!.store(lookup.key, record, readAnswers, { ...(union ? { replaces: hit } : {}), merge: (stored, added) => ({ ...stored, ...added }) });
   }
 }

@@ -19,6 +19,7 @@ export class FileHashCache {
   private entries: Record<string, Entry> = {};
   private dirty = false;
   private loaded = false;
+  private saving?: Promise<void>;
 
   constructor(private readonly file?: string) {}
 
@@ -38,11 +39,16 @@ export class FileHashCache {
     return digest;
   }
 
-  /** Remembering hashes only saves time later: a failed write is reported, not fatal. */
+  /**
+   * Remembering hashes only saves time later: a failed write is reported, not fatal. One
+   * write at a time: parallel evaluations asking meanwhile are served by the next one.
+   */
   async save(): Promise<void> {
+    while (this.saving) await this.saving;
     if (!this.file || !this.dirty) return;
     this.dirty = false;
-    await writeCacheFile(this.file, this.entries);
+    this.saving = writeCacheFile(this.file, this.entries).finally(() => (this.saving = undefined));
+    await this.saving;
   }
 
   private load(): void {

@@ -77,6 +77,13 @@ const fileTarget = (root: string, name: string): EvalTarget => ({
 });
 const items: EvalItem[] = PATHS.map((p) => ({ variant: { config: null, priority: 100 }, root: 'config', path: [p], evidence: true }));
 
+/**
+ * Files written an instant before an evaluation starts may be read by Nix before or after
+ * the write, so the cache does not keep that evaluation: tests that expect it kept let
+ * their files age first.
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+
 /** A small seeded generator (mulberry32): a failing seed reproduces the same edits. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
@@ -171,6 +178,7 @@ describe('the cache key covers exactly what an evaluation reads', () => {
 
   it('an edit to a file another target reads, or to a comment in another target, keeps this one cached', async () => {
     const root = writeProject();
+    await settle();
     const cacheDir = tempDir();
     const evaluate = (name: string) => new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(fileTarget(root, name), items);
     for (const name of TARGETS) await evaluate(name);
@@ -218,6 +226,7 @@ describe('a flake that reads outside itself (possible with --impure)', () => {
         }; }; }\n`,
     );
     writeFileSync(join(root, 'flake', 'own.nix'), '1\n');
+    await settle();
     const target: EvalTarget = { base: { kind: 'flake', flake: `path:${root}/flake`, attrPath: ['nixosConfigurations', 'h'] }, sourceDir: join(root, 'flake'), sourceScope: 'path' };
     const paths: EvalItem[] = ['imported', 'read', 'own'].map((p) => ({ variant: { config: null, priority: 100 }, root: 'config', path: [p], evidence: false }));
     const cacheDir = tempDir();
@@ -232,10 +241,54 @@ describe('a flake that reads outside itself (possible with --impure)', () => {
     writeFileSync(join(root, 'outside', 'unrelated.txt'), 'u2');
     expect(await values()).toEqual({ values: [1, 's1', 1], cached: true });
     writeFileSync(join(root, 'outside', 'secret.txt'), 's2');
+    await settle();
     expect(await values()).toEqual({ values: [1, 's2', 1], cached: false });
+    expect(await values()).toEqual({ values: [1, 's2', 1], cached: true });
     writeFileSync(join(root, 'outside', 'module.nix'), '{ v = 2; }\n');
     expect(await values()).toEqual({ values: [2, 's2', 1], cached: false });
     writeFileSync(join(root, 'flake', 'own.nix'), '2\n');
     expect(await values()).toEqual({ values: [2, 's2', 2], cached: false });
+  });
+});
+
+describe('what a scan of the files cannot bound', () => {
+  const evaluateFile = (file: string, cacheDir: string) =>
+    new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate({ base: { kind: 'file', file, attrPath: [] }, sourceDir: join(file, '..'), sourceScope: 'files' }, [
+      { variant: { config: null, priority: 100 }, root: 'attr', path: ['value'], evidence: false },
+    ]);
+
+  it('an environment variable read by name is part of the key', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'target.nix');
+    writeFileSync(file, '{ value = builtins.getEnv "NIXCHECK_TEST_VALUE"; }\n');
+    await settle();
+    const cacheDir = tempDir();
+    process.env.NIXCHECK_TEST_VALUE = 'one';
+    try {
+      expect((await evaluateFile(file, cacheDir)).outcomes[0]).toMatchObject({ value: 'one' });
+      expect((await evaluateFile(file, cacheDir)).fromCache).toEqual([true]);
+      process.env.NIXCHECK_TEST_VALUE = 'two';
+      const changed = await evaluateFile(file, cacheDir);
+      expect(changed.fromCache).toEqual([false]);
+      expect(changed.outcomes[0]).toMatchObject({ value: 'two' });
+    } finally {
+      delete process.env.NIXCHECK_TEST_VALUE;
+    }
+  });
+
+  it.each([
+    ['the clock', '{ value = builtins.currentTime > 0; }', /builtins.currentTime \(line 1\)/],
+    ['a variable of a computed name', '{ value = let name = "HOME"; in builtins.getEnv name != ""; }', /getEnv with a computed name/],
+    ['a path made from a string', '{ value = builtins.pathExists (/. + "/etc"); }', /\/ is too wide to fingerprint/],
+  ])('an evaluation that reads %s is not cached', async (_, source, reason) => {
+    const dir = tempDir();
+    const file = join(dir, 'target.nix');
+    writeFileSync(file, `${source}\n`);
+    await settle();
+    const cacheDir = tempDir();
+    const first = await evaluateFile(file, cacheDir);
+    expect(first.outcomes[0]).toMatchObject({ status: 'value', value: true });
+    expect(first.notCached).toMatch(reason);
+    expect((await evaluateFile(file, cacheDir)).processes).toBe(1);
   });
 });
