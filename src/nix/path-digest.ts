@@ -60,6 +60,7 @@ export class PathDigester {
       if (real && isInStore(real, this.store)) return `store:${real}`;
       const wide = [absolute, real].find((p) => p !== undefined && this.tooWide(p));
       if (wide) throw new UntrackableRead(`${wide} is too wide to fingerprint`);
+      if (!this.stat(absolute, lstatSync)) return this.absent(absolute);
       const counter = { entries: 0 };
       const hash = createHash('sha256');
       this.walk(absolute, hash, counter, new Set());

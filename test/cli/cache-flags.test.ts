@@ -9,22 +9,12 @@ const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) 
 
 /** Every command that evaluates takes the same cache flags as `test`. */
 describe('--cache-dir and --no-cache on comply and coverage', () => {
-  it('comply keeps its evaluations in --cache-dir, and --no-cache neither reads nor writes it', async () => {
+  it.each([
+    ['comply', ['comply', '--host', 'k3s-node', '--format', 'json', '--today', '2026-11-24']],
+    ['coverage', ['coverage', '--host', 'laptop']],
+  ])('%s keeps what it evaluates in --cache-dir, and --no-cache neither reads nor writes it', async (_, command) => {
     const cache = tempDir();
-    const args = ['comply', '--host', 'k3s-node', '--format', 'json', '--today', '2026-11-24', '--out', tempDir()];
-    const cached = await nixcheck(...args, '--cache-dir', cache);
-    expect(cached.exitCode, cached.stderr).toBe(0);
-    expect(entries(cache).length).toBeGreaterThan(0);
-
-    const unused = join(tempDir(), 'unused');
-    const uncached = await nixcheck(...args, '--cache-dir', unused, '--no-cache');
-    expect(uncached.exitCode, uncached.stderr).toBe(0);
-    expect(existsSync(unused)).toBe(false);
-  });
-
-  it('coverage keeps its option inventories in --cache-dir, and --no-cache neither reads nor writes it', async () => {
-    const cache = tempDir();
-    const args = ['coverage', '--host', 'laptop', '--out', tempDir()];
+    const args = [...command, '--out', tempDir()];
     const cached = await nixcheck(...args, '--cache-dir', cache);
     expect(cached.exitCode, cached.stderr).toBe(0);
     expect(entries(cache).length).toBeGreaterThan(0);
