@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { PathDigester } from './path-digest.js';
+import { searchPathDependencies } from './search-path.js';
 
 /**
  * What Nix and Nixpkgs read on their own, whatever the configuration says: Nix's
  * configuration (which decides `builtins.currentSystem`, the search path, purity), the
  * environment variables Nix, Nixpkgs and NixOS consult, and Nixpkgs' per-user config
- * and overlays (pkgs/top-level/impure.nix reads them through strings, which no scan of
- * a file can see). Part of every cache key; fingerprinted before evaluating.
+ * and overlays and the search-path entries Nixpkgs and NixOS look up by themselves
+ * (pkgs/top-level/impure.nix and nixos/default.nix read them through strings, which no
+ * scan of a file can see). Part of every cache key; fingerprinted before evaluating.
  */
 const ENVIRONMENT = [
   'NIX_PATH',
@@ -43,6 +45,9 @@ export function ambientInputs(digester: PathDigester): AmbientInputs {
   const configFiles = nixConfigFiles();
   const files: Record<string, string> = {};
   for (const path of [...configFiles, ...nixpkgsConfigFiles()]) files[path] = digester.tree(path);
+  for (const lookup of ['nixpkgs-overlays', 'nixos-config']) {
+    for (const [path, digest] of searchPathDependencies(lookup, digester)) files[path] = digest;
+  }
   const configText = [process.env.NIX_CONFIG ?? '', ...configFiles.map(readOrEmpty)].join('\n');
   return { env, files, configuresSearchPath: /^\s*(extra-)?nix-path\s*=/m.test(configText) };
 }

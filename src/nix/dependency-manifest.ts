@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { isInStore, storeDir, UntrackableRead, type PathDigester } from './path-digest.js';
 import { scanPathReferences, type PathReferences } from './path-references.js';
 import type { ReportedReads } from './reported-reads.js';
-import { searchPathCandidates } from './search-path.js';
+import { searchPathDependencies } from './search-path.js';
 
 /**
  * What an answer depends on beyond its first-level key, with the fingerprint each had
@@ -108,12 +108,7 @@ function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
     }
     for (const lookup of refs.searchPaths) {
       if (context.configuresSearchPath) throw new UntrackableRead(`<${lookup}> in ${file}: nix.conf sets its own search path`);
-      const found = searchPathCandidates(lookup);
-      if ('untrackable' in found) throw new UntrackableRead(`${found.untrackable} (in ${file})`);
-      for (const candidate of found.candidates) {
-        trees.add(candidate);
-        if (digester.tree(candidate) !== 'absent') break;
-      }
+      for (const [candidate] of searchPathDependencies(lookup, digester)) trees.add(candidate);
     }
   }
 

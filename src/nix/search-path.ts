@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { UntrackableRead, type PathDigester } from './path-digest.js';
 
 /**
  * Where Nix looks for `<name/rest>`: the entries of `NIX_PATH` (or, when it is unset,
@@ -23,6 +24,22 @@ export function searchPathCandidates(lookup: string, nixPath: string | undefined
     candidates.push(resolve(location) + suffix);
   }
   return { candidates };
+}
+
+/**
+ * What the answer to `<lookup>` depends on: every candidate up to the first that exists,
+ * each with its fingerprint.
+ */
+export function searchPathDependencies(lookup: string, digester: PathDigester): [string, string][] {
+  const found = searchPathCandidates(lookup);
+  if ('untrackable' in found) throw new UntrackableRead(found.untrackable);
+  const dependencies: [string, string][] = [];
+  for (const candidate of found.candidates) {
+    const digest = digester.tree(candidate);
+    dependencies.push([candidate, digest]);
+    if (digest !== 'absent') break;
+  }
+  return dependencies;
 }
 
 function searchPathEntries(nixPath: string | undefined): string[] {
