@@ -69,7 +69,7 @@ export function defaultCacheDir(): string {
   return join(base, 'nixcheck');
 }
 
-export function sha256(data: string | Uint8Array): string {
+function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
@@ -103,7 +103,7 @@ export function isCacheable(outcome: ItemOutcome): boolean {
 
 /** One cache directory, shared by the evaluations of a run (or of a long-lived API process). */
 export class EvaluationCache {
-  readonly files: FileHashCache;
+  private readonly files: FileHashCache;
   private readonly programs = new Map<string, string>();
   private readonly flakeHashes = new Map<string, Promise<string>>();
   private readonly scans: ScanMemo = new Map();
@@ -144,7 +144,9 @@ export class EvaluationCache {
 
   /**
    * The dependencies of an evaluation that started at `startedAt` (ms) and reported
-   * `reads`, or why it cannot be cached.
+   * `reads`, or why it cannot be cached. For a Nix process that evaluates several
+   * targets: the start of the process, and everything it reported up to the end of the
+   * target (see recordManifest).
    */
   manifest(lookup: CacheLookup<unknown>, program: readonly string[], reads: ReportedReads, startedAt: number): Manifest {
     const engineFiles = program.flatMap((f) => [f, realpathOr(f)]);

@@ -36,9 +36,3 @@ export function recordReportedRead(reads: ReportedReads, line: string): void {
   if ('evaluated' in report) reads.evaluatedFiles.add(report.evaluated);
   else reads.copiedSources.set(report.to, report.copied);
 }
-
-/** `into` gains what `from` read: several Nix processes for one answer read the union. */
-export function mergeReads(into: ReportedReads, from: ReportedReads): void {
-  for (const f of from.evaluatedFiles) into.evaluatedFiles.add(f);
-  for (const [store, source] of from.copiedSources) into.copiedSources.set(store, source);
-}
