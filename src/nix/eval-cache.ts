@@ -55,6 +55,8 @@ export interface CacheLookup<T> {
   /** Recording what the evaluation read needs these. */
   coveredRoots: string[];
   configuresSearchPath: boolean;
+  /** The local flake and the fingerprint of its files the key holds. */
+  flake?: { dir: string; scope: FlakeScope; fingerprint: string };
 }
 
 /** What the cache keys an evaluation of a target by; undefined for remote flakes, which are not cached. */
@@ -105,7 +107,7 @@ export function isCacheable(outcome: ItemOutcome): boolean {
 export class EvaluationCache {
   private readonly files: FileHashCache;
   private readonly programs = new Map<string, string>();
-  private readonly flakeHashes = new Map<string, Promise<string>>();
+  private readonly flakeHashes = new Map<string, { startedAt: number; hash: Promise<string> }>();
   private readonly scans: ScanMemo = new Map();
 
   constructor(readonly dir: string) {
@@ -127,6 +129,7 @@ export class EvaluationCache {
     }
     const flake = target.flakeSource;
     const coveredRoots = flake ? [flake.dir, (await gitTopLevel(flake.dir)) ?? flake.dir] : [];
+    const fingerprint = flake ? await this.flakeHash(flake.dir, flake.scope) : null;
     const key = sha256(
       JSON.stringify({
         format: FORMAT,
@@ -134,12 +137,18 @@ export class EvaluationCache {
         nix: await nixFingerprint(nixBinary()),
         request: target.request,
         ambient,
-        flakeSources: flake ? await this.flakeHash(flake.dir, flake.scope) : null,
+        flakeSources: fingerprint,
       }),
     );
     const hit = this.records(key, readValue).find((r) => manifestHolds(r.dependencies, digester));
     await this.files.save();
-    return { key, ...(hit ? { hit } : {}), coveredRoots, configuresSearchPath: ambient.configuresSearchPath };
+    return {
+      key,
+      ...(hit ? { hit } : {}),
+      coveredRoots,
+      configuresSearchPath: ambient.configuresSearchPath,
+      ...(flake && fingerprint ? { flake: { ...flake, fingerprint } } : {}),
+    };
   }
 
   /**
@@ -148,7 +157,13 @@ export class EvaluationCache {
    * targets: the start of the process, and everything it reported up to the end of the
    * target (see recordManifest).
    */
-  manifest(lookup: CacheLookup<unknown>, program: readonly string[], reads: ReportedReads, startedAt: number): Manifest {
+  async manifest(lookup: CacheLookup<unknown>, program: readonly string[], reads: ReportedReads, startedAt: number): Promise<Manifest> {
+    // The key holds the flake's files as they were before Nix copied them: an edit since
+    // then (reverted later) would make the key name an answer it does not give.
+    const ended = performance.now();
+    if (lookup.flake && (await this.flakeHash(lookup.flake.dir, lookup.flake.scope, ended)) !== lookup.flake.fingerprint) {
+      return { cacheable: false, reason: `the files of ${lookup.flake.dir} changed while Nix was evaluating` };
+    }
     const engineFiles = program.flatMap((f) => [f, realpathOr(f)]);
     return recordManifest(reads, {
       engineFiles,
@@ -161,7 +176,7 @@ export class EvaluationCache {
 
   /** Keep an answer that is the whole of an evaluation, unless what it read cannot be fingerprinted. */
   async remember<T>(lookup: CacheLookup<T>, program: readonly string[], reads: ReportedReads, startedAt: number, value: T, readValue: (value: unknown) => T | undefined): Promise<void> {
-    const manifest = this.manifest(lookup, program, reads, startedAt);
+    const manifest = await this.manifest(lookup, program, reads, startedAt);
     if (manifest.cacheable) await this.store(lookup.key, { dependencies: manifest.dependencies, nixVersion: null, value }, readValue);
   }
 
@@ -213,15 +228,19 @@ export class EvaluationCache {
   /**
    * Targets evaluated at the same time share one hash of a flake; a later call hashes
    * again, since a long-lived evaluator (the vitest API, a watch mode) sees files change.
+   * `startedAfter` (performance.now()): share only a hash that began then or later.
    */
-  private flakeHash(dir: string, scope: FlakeScope): Promise<string> {
+  private flakeHash(dir: string, scope: FlakeScope, startedAfter = 0): Promise<string> {
     const memo = `${scope}\0${dir}`;
-    let hash = this.flakeHashes.get(memo);
-    if (!hash) {
-      hash = hashSources(dir, scope, this.files).finally(() => this.flakeHashes.delete(memo));
-      this.flakeHashes.set(memo, hash);
-    }
-    return hash;
+    const running = this.flakeHashes.get(memo);
+    if (running && running.startedAt >= startedAfter) return running.hash;
+    const started = { startedAt: performance.now(), hash: hashSources(dir, scope, this.files) };
+    this.flakeHashes.set(memo, started);
+    const forget = () => {
+      if (this.flakeHashes.get(memo) === started) this.flakeHashes.delete(memo);
+    };
+    started.hash.then(forget, forget);
+    return started.hash;
   }
 }
 

@@ -80,7 +80,7 @@ export class Evaluator {
     missing.forEach((itemIndex, k) => (outcomes[itemIndex] = batch.outcomes[k]!));
     const result: TargetEvaluation = { outcomes, fromCache, processes: batch.processes, durationMs: 0, nixVersion: nix.version };
     if (this.cache && lookup && reads && !this.options.signal?.aborted) {
-      const manifest = this.cache.manifest(lookup, ENGINE_FILES, reads, evaluationStarted);
+      const manifest = await this.cache.manifest(lookup, ENGINE_FILES, reads, evaluationStarted);
       if (manifest.cacheable) {
         const fresh: Answers = {};
         for (const i of missing) if (isCacheable(outcomes[i]!)) fresh[itemKeys[i]!] = outcomes[i]!;

@@ -292,3 +292,37 @@ describe('what a scan of the files cannot bound', () => {
     expect((await evaluateFile(file, cacheDir)).processes).toBe(1);
   });
 });
+
+describe('a flake edited while nixcheck evaluates it', () => {
+  it('is not cached: reverting the edit later must not bring back the answer to the edited files', async () => {
+    const root = tempDir();
+    const flake = join(root, 'flake');
+    mkdirSync(flake);
+    writeFileSync(join(flake, 'flake.nix'), '{ outputs = { self }: { nixosConfigurations.h.config.value = import ./value.nix; }; }\n');
+    writeFileSync(join(flake, 'value.nix'), '1\n');
+    // A Nix that edits the flake once, after nixcheck fingerprinted it and before it is read.
+    const wrapper = join(root, 'nix');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" != --version ] && [ ! -e ${root}/edited ]; then touch ${root}/edited; echo 2 > ${flake}/value.nix; fi\nexec nix "$@"\n`,
+      { mode: 0o755 },
+    );
+    await settle();
+    const target: EvalTarget = { base: { kind: 'flake', flake: `path:${flake}`, attrPath: ['nixosConfigurations', 'h'] }, sourceDir: flake, sourceScope: 'path' };
+    const cacheDir = tempDir();
+    const value = [{ variant: { config: null, priority: 100 }, root: 'config' as const, path: ['value'], evidence: false }];
+    const saved = process.env.NIXCHECK_NIX;
+    process.env.NIXCHECK_NIX = wrapper;
+    try {
+      const during = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, value);
+      expect(during.outcomes[0]).toMatchObject({ value: 2 });
+      expect(during.notCached).toMatch(/changed while Nix was evaluating/);
+      writeFileSync(join(flake, 'value.nix'), '1\n');
+      const reverted = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, value);
+      expect(reverted.outcomes[0]).toMatchObject({ value: 1 });
+    } finally {
+      if (saved === undefined) delete process.env.NIXCHECK_NIX;
+      else process.env.NIXCHECK_NIX = saved;
+    }
+  });
+});
