@@ -25,8 +25,9 @@ import { gitTopLevel, hashSources, type FlakeScope } from './source-hash.js';
  * themselves); for a local flake also every file Nix copies of it. Under that key live
  * records: the dependencies one evaluation had (the files it read, with their content
  * hashes; see dependency-manifest.ts) and the answers it gave. A lookup is a hit when
- * every dependency of a record still holds; hashes are remembered by stat(), so a warm
- * lookup reads no file and starts no process.
+ * every dependency of a record still holds. Content hashes are remembered by stat(), so
+ * a warm lookup reads no source file and starts no Nix process (for a flake in git, it
+ * asks git which files are tracked).
  */
 const FORMAT = 2;
 /** Records kept per first-level key: switching back and forth between branches stays warm. */
