@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import { FileHashCache } from './file-hash-cache.js';
@@ -29,23 +29,32 @@ export async function gitTopLevel(dir: string): Promise<string | undefined> {
 export type SourceScope = 'nix-git' | 'path' | 'files';
 export type FlakeScope = Exclude<SourceScope, 'files'>;
 
-/** A fingerprint of every file Nix copies of a local flake, taken before evaluating it. */
+/**
+ * A fingerprint of every file Nix copies of a local flake, taken before evaluating it,
+ * and of what Nix tells the flake about its source besides content: in git, the commit
+ * (`self.rev`, `lastModified`, `revCount`); elsewhere, the newest modification time below
+ * the directory (`self.lastModified`).
+ */
 export async function hashSources(dir: string, scope: FlakeScope, files: FileHashCache = new FileHashCache()): Promise<string> {
   const hash = createHash('sha256');
   const top = scope === 'path' ? undefined : await gitTopLevel(dir);
   if (top) {
     hash.update('git\0');
-    const [staged, modified] = await Promise.all([
+    const [staged, modified, head] = await Promise.all([
       execa('git', ['-C', top, 'ls-files', '-s', '-z'], { encoding: 'buffer' }),
       execa('git', ['-C', top, 'status', '--porcelain=v1', '-z', '--untracked-files=no'], { encoding: 'utf8' }),
+      execa('git', ['-C', top, 'rev-parse', '--verify', '--quiet', 'HEAD'], { encoding: 'utf8', reject: false }),
     ]);
     hash.update(staged.stdout as Uint8Array);
     const entries = String(modified.stdout).split('\0').filter(Boolean).sort();
     entries.forEach((entry) => hash.update(`${entry}\0${digestOrDeleted(files, join(top, entry.slice(3)))}\0`));
+    hash.update(`head\0${head.exitCode === 0 ? String(head.stdout).trim() : 'none'}\0`);
   } else {
     hash.update('tree\0');
-    const list = listFiles(dir);
-    list.forEach((file) => hash.update(`${relative(dir, file)}\0${files.hash(file)}\0`));
+    const tree: Tree = { files: [], lastModified: statSync(dir).mtimeMs };
+    listFiles(dir, tree);
+    tree.files.forEach(([file, stats]) => hash.update(`${relative(dir, file)}\0${files.hash(file, stats)}\0`));
+    hash.update(`lastModified\0${tree.lastModified}\0`);
   }
   await files.save();
   return hash.digest('hex');
@@ -59,13 +68,20 @@ function digestOrDeleted(files: FileHashCache, path: string): string {
   }
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
+/** The files below a directory (with their stat, unless a link), and the newest modification time of anything below it, as Nix computes it. */
+interface Tree {
+  files: [string, Stats | undefined][];
+  lastModified: number;
+}
+
+function listFiles(dir: string, tree: Tree): void {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
     if (entry.name === '.git' || entry.name === 'node_modules') continue;
-    if (entry.isDirectory()) out.push(...listFiles(path));
-    else if (entry.isFile() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile())) out.push(path);
+    const stats = lstatSync(path);
+    tree.lastModified = Math.max(tree.lastModified, stats.mtimeMs);
+    if (stats.isDirectory()) listFiles(path, tree);
+    else if (stats.isFile()) tree.files.push([path, stats]);
+    else if (stats.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()) tree.files.push([path, undefined]);
   }
-  return out;
 }

@@ -1,7 +1,10 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Evaluator, type EvalTarget } from '../../src/nix/evaluator.js';
+import { resolveFlake } from '../../src/nix/flake-ref.js';
+import { flakeEvalTarget } from '../../src/target/resolve-target.js';
 import type { EvalItem } from '../../src/nix/request.js';
 import { OFFLINE_FLAKE, tempDir } from '../helpers/paths.js';
 
@@ -324,5 +327,73 @@ describe('a flake edited while nixcheck evaluates it', () => {
       if (saved === undefined) delete process.env.NIXCHECK_NIX;
       else process.env.NIXCHECK_NIX = saved;
     }
+  });
+});
+
+describe('what Nix tells a flake about its source besides its files', () => {
+  const valueItem = [{ variant: { config: null, priority: 100 }, root: 'config' as const, path: ['value'], evidence: false }];
+  const flakeWith = (value: string) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'flake.nix'), `{ outputs = { self }: { nixosConfigurations.h.config.value = ${value}; }; }\n`);
+    writeFileSync(join(dir, 'other.txt'), 'x\n');
+    return dir;
+  };
+  const answer = async (target: EvalTarget, cacheDir: string | null) => {
+    const r = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, valueItem);
+    return { value: r.outcomes[0]!.status === 'value' ? r.outcomes[0]!.value : r.outcomes[0], cached: r.fromCache[0] };
+  };
+
+  it('self.lastModified of a path: flake follows modification times', async () => {
+    const dir = flakeWith('self.lastModified');
+    await settle();
+    const target: EvalTarget = { base: { kind: 'flake', flake: `path:${dir}`, attrPath: ['nixosConfigurations', 'h'] }, sourceDir: dir, sourceScope: 'path' };
+    const cacheDir = tempDir();
+    const first = await answer(target, cacheDir);
+    expect((await answer(target, cacheDir)).cached).toBe(true);
+    // The same content, a newer time.
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(join(dir, 'other.txt'), later, later);
+    const touched = await answer(target, cacheDir);
+    expect(touched).toEqual({ value: (await answer(target, null)).value, cached: false });
+    expect(touched.value).not.toBe(first.value);
+  });
+
+  it('self.rev of a git+file: flake follows the commit', async () => {
+    const dir = flakeWith('self.rev or "dirty"');
+    const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args]);
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'one');
+    await settle();
+    const target = flakeEvalTarget(resolveFlake(`git+file:${dir}`, dir), ['nixosConfigurations', 'h']);
+    const cacheDir = tempDir();
+    const first = await answer(target, cacheDir);
+    expect(first.value).toBe(String(git('rev-parse', 'HEAD')).trim());
+    expect((await answer(target, cacheDir)).cached).toBe(true);
+    git('commit', '-q', '--allow-empty', '-m', 'two');
+    const committed = await answer(target, cacheDir);
+    expect(committed).toEqual({ value: String(git('rev-parse', 'HEAD')).trim(), cached: false });
+  });
+});
+
+describe('a flake given as a directory in git', () => {
+  it('is read as builtins.getFlake reads it: an untracked file it imports is part of the key', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'flake.nix'), '{ outputs = { self }: { nixosConfigurations.h.config.value = import ./untracked.nix; }; }\n');
+    writeFileSync(join(dir, 'untracked.nix'), '1\n');
+    const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args]);
+    git('init', '-q');
+    git('add', 'flake.nix');
+    git('commit', '-q', '-m', 'only the flake is tracked');
+    await settle();
+    const target = flakeEvalTarget(resolveFlake(dir, dir), ['nixosConfigurations', 'h']);
+    const cacheDir = tempDir();
+    const item = [{ variant: { config: null, priority: 100 }, root: 'config' as const, path: ['value'], evidence: false }];
+    const evaluate = () => new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, item);
+    expect((await evaluate()).outcomes[0]).toMatchObject({ value: 1 });
+    writeFileSync(join(dir, 'untracked.nix'), '2\n');
+    const edited = await evaluate();
+    expect(edited.fromCache).toEqual([false]);
+    expect(edited.outcomes[0]).toMatchObject({ value: 2 });
   });
 });
