@@ -1,4 +1,4 @@
-import type { Dependency } from './dependency-manifest.js';
+import { DEPENDENCY_SCOPES, type Dependency, type DependencyScope } from './dependency-manifest.js';
 import { ERROR_REASONS, EVIDENCE_SOURCES, type ItemOutcome, type RawEvidence } from './request.js';
 
 /**
@@ -65,5 +65,5 @@ const isErrorOutcome = shape<Extract<ItemOutcome, { status: 'error' }>>({
 export const isItemOutcome: Check<ItemOutcome> = (v): v is ItemOutcome => isValueOutcome(v) || isErrorOutcome(v);
 
 export const isDependency: Check<Dependency> = (v): v is Dependency =>
-  shape<{ path: string; scope: 'file' | 'tree'; digest: string }>({ path: isString, scope: oneOf(['file', 'tree'] as const), digest: isString })(v) ||
+  shape<{ path: string; scope: DependencyScope; digest: string }>({ path: isString, scope: oneOf(DEPENDENCY_SCOPES), digest: isString })(v) ||
   shape<{ env: string; value: string | null }>({ env: isString, value: nullable(isString) })(v);

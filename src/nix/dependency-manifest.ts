@@ -11,7 +11,10 @@ import { searchPathDependencies } from './search-path.js';
  * when Nix read it: a file Nix evaluated, a path with everything below it, or an
  * environment variable. The answer is reused while every fingerprint still holds.
  */
-export type Dependency = { path: string; scope: 'file' | 'tree'; digest: string } | { env: string; value: string | null };
+export type Dependency = { path: string; scope: DependencyScope; digest: string } | { env: string; value: string | null };
+/** A file as Nix evaluated it; a path with all below it; a `path:` flake's newest modification time. */
+export const DEPENDENCY_SCOPES = ['file', 'tree', 'lastModified'] as const;
+export type DependencyScope = (typeof DEPENDENCY_SCOPES)[number];
 
 export type Manifest = { cacheable: true; dependencies: Dependency[] } | { cacheable: false; reason: string };
 
@@ -26,6 +29,11 @@ export interface ManifestContext {
    * Nix evaluates their copies in the store, which are scanned for what they name outside.
    */
   coveredRoots: readonly string[];
+  /**
+   * A `path:` flake's directory: if a file of the flake mentions `lastModified`, the
+   * newest modification time below it is a dependency.
+   */
+  pathFlake?: string;
   /** Nix's configuration sets its own search path (see ambient-inputs.ts). */
   configuresSearchPath: boolean;
   /** Fingerprints files as they are now; its `changedSince` is when the evaluation started. */
@@ -60,12 +68,16 @@ export function recordManifest(reads: ReportedReads, context: ManifestContext): 
 export function manifestHolds(dependencies: readonly Dependency[], digester: PathDigester): boolean {
   try {
     return dependencies.every((d) =>
-      'env' in d ? (process.env[d.env] ?? null) === d.value : (d.scope === 'file' ? digester.file(d.path) : digester.tree(d.path)) === d.digest,
+      'env' in d ? (process.env[d.env] ?? null) === d.value : digestOf(d.path, d.scope, digester) === d.digest,
     );
   } catch (err) {
     if (err instanceof UntrackableRead) return false;
     throw err;
   }
+}
+
+function digestOf(path: string, scope: DependencyScope, digester: PathDigester): string {
+  return scope === 'file' ? digester.file(path) : scope === 'tree' ? digester.tree(path) : digester.lastModified(path);
 }
 
 function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
@@ -77,6 +89,7 @@ function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
   const files = new Set<string>();
   const trees = new Set<string>();
   const env = new Set<string>();
+  let readsLastModified = false;
   const copies = [...reads.copiedSources].filter(([, source]) => isAbsolute(source) && !isInStore(source, store));
   const covered = (path: string) => context.coveredRoots.some((root) => path === root || path.startsWith(`${root}/`));
 
@@ -100,6 +113,7 @@ function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
     }
     if (refs.untrackable.length > 0) throw new UntrackableRead(`${file} may read what no path in it names: ${refs.untrackable.join(', ')}`);
     for (const name of refs.envNames) env.add(name);
+    readsLastModified ||= refs.mentionsLastModified;
     for (const ref of refs.paths) {
       const named = ref.text.startsWith('~/') ? join(process.env.HOME ?? homedir(), ref.text.slice(2)) : resolve(dirname(file), ref.text);
       // `./hosts/${name}.nix` can name anything in ./hosts; `./x${y}` anything beside ./x.
@@ -116,6 +130,9 @@ function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
   for (const path of [...files].sort()) dependencies.push({ path, scope: 'file', digest: digester.file(path) });
   for (const path of [...trees].sort()) dependencies.push({ path, scope: 'tree', digest: digester.tree(path) });
   for (const name of [...env].sort()) dependencies.push({ env: name, value: process.env[name] ?? null });
+  if (readsLastModified && context.pathFlake) {
+    dependencies.push({ path: context.pathFlake, scope: 'lastModified', digest: digester.lastModified(context.pathFlake) });
+  }
   return dependencies;
 }
 

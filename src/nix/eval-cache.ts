@@ -169,6 +169,7 @@ export class EvaluationCache {
     return recordManifest(reads, {
       engineFiles,
       coveredRoots: lookup.coveredRoots,
+      ...(lookup.flake?.scope === 'path' ? { pathFlake: lookup.flake.dir } : {}),
       configuresSearchPath: lookup.configuresSearchPath,
       digester: new PathDigester({ files: this.files, changedSince: startedAt }),
       scans: this.scans,

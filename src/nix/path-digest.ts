@@ -68,6 +68,28 @@ export class PathDigester {
     });
   }
 
+  /**
+   * The newest modification time of anything below `dir`, `.git` included: what Nix gives
+   * a `path:` flake as `lastModified`.
+   */
+  lastModified(dir: string): string {
+    return this.memoised(`lastModified\0${dir}`, () => {
+      let newest = 0;
+      let entries = 0;
+      const visit = (path: string) => {
+        if (++entries > MAX_TREE_ENTRIES) throw new UntrackableRead(`more than ${MAX_TREE_ENTRIES} files below ${dir}`);
+        const stats = this.stat(path, lstatSync);
+        if (!stats) return;
+        newest = Math.max(newest, stats.mtimeMs);
+        if (stats.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+      };
+      visit(dir);
+      const since = this.options.changedSince;
+      if (since !== undefined && newest >= since - CLOCK_LAG_MS) throw new UntrackableRead(`a file below ${dir} changed while Nix was evaluating`);
+      return `mtime:${newest}`;
+    });
+  }
+
   private walk(path: string, hash: ReturnType<typeof createHash>, counter: { entries: number }, ancestors: Set<string>): void {
     if (++counter.entries > MAX_TREE_ENTRIES) throw new UntrackableRead(`more than ${MAX_TREE_ENTRIES} files below ${path}`);
     const stats = this.stat(path, lstatSync);

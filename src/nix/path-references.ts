@@ -21,6 +21,11 @@ export interface PathReferences {
   envNames: string[];
   /** What the file may read that no literal names, with its line: the answer must not be cached. */
   untrackable: string[];
+  /**
+   * The text mentions `lastModified` (anywhere, strings and comments included): it may
+   * read the newest modification time Nix gives a `path:` flake as `self.lastModified`.
+   */
+  mentionsLastModified: boolean;
 }
 
 /** Builtins whose result depends on something no path literal names. */
@@ -51,7 +56,7 @@ const SLASH = 47;
 type Frame = 'code' | 'string' | 'indString' | 'pathInterpolation';
 
 export function scanPathReferences(source: string): PathReferences {
-  const refs: PathReferences = { paths: [], searchPaths: [], envNames: [], untrackable: [] };
+  const refs: PathReferences = { paths: [], searchPaths: [], envNames: [], untrackable: [], mentionsLastModified: source.includes('lastModified') };
   const stack: Frame[] = ['code'];
   const n = source.length;
   const at = (k: number) => source.charCodeAt(k);

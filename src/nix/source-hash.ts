@@ -30,10 +30,10 @@ export type SourceScope = 'nix-git' | 'path' | 'files';
 export type FlakeScope = Exclude<SourceScope, 'files'>;
 
 /**
- * A fingerprint of every file Nix copies of a local flake, taken before evaluating it,
- * and of what Nix tells the flake about its source besides content: in git, the commit
- * (`self.rev`, `lastModified`, `revCount`); elsewhere, the newest modification time below
- * the directory (`self.lastModified`).
+ * A fingerprint of every file Nix copies of a local flake, taken before evaluating it;
+ * in git also the commit, which Nix gives the flake (`self.rev`, `lastModified`,
+ * `revCount`). A `path:` flake's `lastModified` (the newest modification time of its
+ * files) is a dependency only of evaluations that read it (dependency-manifest.ts).
  */
 export async function hashSources(dir: string, scope: FlakeScope, files: FileHashCache = new FileHashCache()): Promise<string> {
   const hash = createHash('sha256');
@@ -51,10 +51,7 @@ export async function hashSources(dir: string, scope: FlakeScope, files: FileHas
     hash.update(`head\0${head.exitCode === 0 ? String(head.stdout).trim() : 'none'}\0`);
   } else {
     hash.update('tree\0');
-    const tree: Tree = { files: [], lastModified: statSync(dir).mtimeMs };
-    listFiles(dir, tree);
-    tree.files.forEach(([file, stats]) => hash.update(`${relative(dir, file)}\0${files.hash(file, stats)}\0`));
-    hash.update(`lastModified\0${tree.lastModified}\0`);
+    listFiles(dir).forEach(([file, stats]) => hash.update(`${relative(dir, file)}\0${files.hash(file, stats)}\0`));
   }
   await files.save();
   return hash.digest('hex');
@@ -68,20 +65,16 @@ function digestOrDeleted(files: FileHashCache, path: string): string {
   }
 }
 
-/** The files below a directory (with their stat, unless a link), and the newest modification time of anything below it, as Nix computes it. */
-interface Tree {
-  files: [string, Stats | undefined][];
-  lastModified: number;
-}
-
-function listFiles(dir: string, tree: Tree): void {
+/** The files below a directory, with their stat (unless a link). */
+function listFiles(dir: string): [string, Stats | undefined][] {
+  const out: [string, Stats | undefined][] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
     if (entry.name === '.git' || entry.name === 'node_modules') continue;
     const stats = lstatSync(path);
-    tree.lastModified = Math.max(tree.lastModified, stats.mtimeMs);
-    if (stats.isDirectory()) listFiles(path, tree);
-    else if (stats.isFile()) tree.files.push([path, stats]);
-    else if (stats.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()) tree.files.push([path, undefined]);
+    if (stats.isDirectory()) out.push(...listFiles(path));
+    else if (stats.isFile()) out.push([path, stats]);
+    else if (stats.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isFile()) out.push([path, undefined]);
   }
+  return out;
 }

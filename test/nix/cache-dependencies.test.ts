@@ -358,6 +358,17 @@ describe('what Nix tells a flake about its source besides its files', () => {
     expect(touched.value).not.toBe(first.value);
   });
 
+  it('a path: flake that does not read lastModified stays cached when only times change (a fresh checkout)', async () => {
+    const dir = flakeWith('1');
+    await settle();
+    const target: EvalTarget = { base: { kind: 'flake', flake: `path:${dir}`, attrPath: ['nixosConfigurations', 'h'] }, sourceDir: dir, sourceScope: 'path' };
+    const cacheDir = tempDir();
+    await answer(target, cacheDir);
+    const earlier = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'other.txt'), earlier, earlier);
+    expect(await answer(target, cacheDir)).toEqual({ value: 1, cached: true });
+  });
+
   it('self.rev of a git+file: flake follows the commit', async () => {
     const dir = flakeWith('self.rev or "dirty"');
     const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args]);
