@@ -87,6 +87,12 @@ const items: EvalItem[] = PATHS.map((p) => ({ variant: { config: null, priority:
  */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
+/** git in `dir`, with an author for commits. */
+const gitIn =
+  (dir: string) =>
+  (...args: string[]) =>
+    String(execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args]));
+
 /** A small seeded generator (mulberry32): a failing seed reproduces the same edits. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
@@ -371,7 +377,7 @@ describe('what Nix tells a flake about its source besides its files', () => {
 
   it('self.rev of a git+file: flake follows the commit', async () => {
     const dir = flakeWith('self.rev or "dirty"');
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args]);
+    const git = gitIn(dir);
     git('init', '-q');
     git('add', '.');
     git('commit', '-q', '-m', 'one');
@@ -379,11 +385,11 @@ describe('what Nix tells a flake about its source besides its files', () => {
     const target = flakeEvalTarget(resolveFlake(`git+file:${dir}`, dir), ['nixosConfigurations', 'h']);
     const cacheDir = tempDir();
     const first = await answer(target, cacheDir);
-    expect(first.value).toBe(String(git('rev-parse', 'HEAD')).trim());
+    expect(first.value).toBe(git('rev-parse', 'HEAD').trim());
     expect((await answer(target, cacheDir)).cached).toBe(true);
     git('commit', '-q', '--allow-empty', '-m', 'two');
     const committed = await answer(target, cacheDir);
-    expect(committed).toEqual({ value: String(git('rev-parse', 'HEAD')).trim(), cached: false });
+    expect(committed).toEqual({ value: git('rev-parse', 'HEAD').trim(), cached: false });
   });
 });
 
@@ -392,7 +398,7 @@ describe('a flake given as a directory in git', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'flake.nix'), '{ outputs = { self }: { nixosConfigurations.h.config.value = import ./untracked.nix; }; }\n');
     writeFileSync(join(dir, 'untracked.nix'), '1\n');
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args]);
+    const git = gitIn(dir);
     git('init', '-q');
     git('add', 'flake.nix');
     git('commit', '-q', '-m', 'only the flake is tracked');
