@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_TIMEOUT_S, defaultJobs, type LoadedConfig } from '../config/config.js';
 import { secondsFlag } from '../util/duration.js';
+import { defaultCacheDir } from '../nix/eval-cache.js';
 import { InputError } from '../util/errors.js';
 import { listFlag, type FlagSpec } from './command.js';
 
@@ -13,6 +14,8 @@ export const EVALUATION_FLAGS: FlagSpec[] = [
   { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation; the process group is killed after it. Default: ${DEFAULT_TIMEOUT_S}.` },
   { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory. Default: reports/.' },
   { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
+  { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: `cacheDir` in nixcheck.yaml, else $XDG_CACHE_HOME/nixcheck.' },
+  { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
 ];
 
 export interface EvaluationSettings {
@@ -22,6 +25,8 @@ export interface EvaluationSettings {
   jobs: number;
   timeoutMs: number;
   outDir: string;
+  /** null: no cache. */
+  cacheDir: string | null;
 }
 
 /** Flags win over nixcheck.yaml; flag paths are relative to the working directory. */
@@ -35,7 +40,15 @@ export function evaluationSettings(values: Record<string, unknown>, config: Load
     jobs: wholeNumber(values.jobs, '--jobs') ?? config.jobs ?? defaultJobs(),
     timeoutMs: (secondsFlag(values.timeout, '--timeout') ?? config.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
     outDir: values.out ? resolve(cwd, values.out as string) : config.out,
+    cacheDir: cacheDirSetting(values, config, cwd),
   };
+}
+
+/** `--no-cache`, else `--cache-dir` (relative to the working directory), else nixcheck.yaml, else the default. */
+export function cacheDirSetting(values: Record<string, unknown>, config: Pick<LoadedConfig, 'cacheDir'> = {}, cwd = process.cwd()): string | null {
+  if (values['no-cache']) return null;
+  if (values['cache-dir'] !== undefined) return resolve(cwd, values['cache-dir'] as string);
+  return config.cacheDir ?? defaultCacheDir();
 }
 
 export function positiveNumber(value: unknown, flag: string): number | undefined {

@@ -5,6 +5,7 @@
 import { relative, resolve, sep } from 'node:path';
 import { loadCatalogue } from '../compliance/catalogue.js';
 import { SourceLocator } from '../evidence/source-locator.js';
+import { EvaluationCache } from '../nix/eval-cache.js';
 import { resolveFlake } from '../nix/flake-ref.js';
 import { gitTopLevel } from '../nix/source-hash.js';
 import { loadSuites } from '../suite/load-suites.js';
@@ -27,6 +28,8 @@ export interface CoverageOptions {
   upstream?: string[];
   jobs: number;
   timeoutMs: number;
+  /** Where inventories are cached; null or absent: nowhere. */
+  cacheDir?: string | null;
 }
 
 export async function runCoverage(options: CoverageOptions): Promise<CoverageReport> {
@@ -38,10 +41,11 @@ export async function runCoverage(options: CoverageOptions): Promise<CoverageRep
   const reads = readsFromSuites(planned);
   if (options.controls) reads.push(...readsFromControls((await loadCatalogue({ dirs: options.controlDirs ?? [] })).controls));
   const limit = pLimit(Math.max(1, options.jobs));
+  const cache = options.cacheDir ? new EvaluationCache(options.cacheDir) : undefined;
   // The reads go along: the inventory does not evaluate definitions of the user's options they cover.
   const inventories = await Promise.all(
     targets.map((t) =>
-      limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir), reads: reads.map((r) => r.path) })),
+      limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir), reads: reads.map((r) => r.path), ...(cache ? { cache } : {}) })),
     ),
   );
   const roots = flake?.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { packagePath } from '../util/package-root.js';
+import type { ReportedReads } from './reported-reads.js';
 import type { BaseTarget, EvalItem, ItemOutcome, RawEvidence, Variant } from './request.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
@@ -15,6 +16,8 @@ export interface BatchOptions {
   /** Parallel single-item evaluations used to collect error messages. */
   errorConcurrency?: number;
   signal?: AbortSignal;
+  /** Collects what every Nix process of the batch reports reading (for the cache). */
+  reads?: ReportedReads;
 }
 
 export interface BatchResult {

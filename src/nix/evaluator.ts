@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { VERSION } from '../run/version.js';
 import { ENGINE_FILES, evaluateBatch } from './evaluate-batch.js';
-import { defaultCacheDir, isCacheable, itemKey, nixFingerprint, readCacheEntry, sha256, targetKey, writeCacheEntry } from './eval-cache.js';
-import { detectNix, nixBinary } from './nix-cli.js';
+import { unionDependencies } from './dependency-manifest.js';
+import { cacheTargetOf, defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheLookup, type CacheRecord } from './eval-cache.js';
+import { isItemOutcome, isObject } from './cache-shapes.js';
+import { detectNix } from './nix-cli.js';
+import { emptyReads } from './reported-reads.js';
 import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';
-import { FileHashCache } from './file-hash-cache.js';
-import { hashSources, type SourceScope } from './source-hash.js';
+import type { SourceScope } from './source-hash.js';
 
-/** A target to evaluate, with the local directory whose content decides its cache key. */
+/** A target to evaluate, with where its sources are. */
 export interface EvalTarget {
   base: BaseTarget;
   /** Local sources the evaluation reads; undefined for remote flakes (never cached). */
@@ -30,72 +30,72 @@ export interface TargetEvaluation {
   processes: number;
   durationMs: number;
   nixVersion: string | null;
+  /** Why these answers were not stored, when the cache is on but could not keep them. */
+  notCached?: string;
+}
+
+type Answers = Record<string, ItemOutcome>;
+
+/** Cached answers of one target: item key -> outcome. Items of the wrong shape are dropped (misses). */
+function readAnswers(value: unknown): Answers | undefined {
+  if (!isObject(value)) return undefined;
+  return Object.fromEntries(Object.entries(value).filter(([, outcome]) => isItemOutcome(outcome))) as Answers;
 }
 
 export class Evaluator {
-  private readonly cacheDir: string | null;
-  private engineHash?: Promise<string>;
-  private readonly sourceHashes = new Map<string, Promise<string>>();
+  private readonly cache: EvaluationCache | null;
 
   constructor(private readonly options: EvaluatorOptions) {
-    this.cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+    const dir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+    this.cache = dir ? new EvaluationCache(dir) : null;
   }
 
   async evaluate(target: EvalTarget, items: readonly EvalItem[]): Promise<TargetEvaluation> {
     const started = performance.now();
-    const key = await this.keyFor(target);
-    const entry = key && this.cacheDir ? await readCacheEntry(this.cacheDir, key) : undefined;
+    const cacheTarget = cacheTargetOf(target, ENGINE_FILES, target.base);
+    const lookup = this.cache && cacheTarget ? await this.cache.lookup(cacheTarget, readAnswers) : undefined;
+    const hit = lookup?.hit;
     const itemKeys = items.map(itemKey);
     const outcomes: ItemOutcome[] = new Array(items.length);
     const fromCache = items.map(() => false);
     const missing: number[] = [];
     itemKeys.forEach((k, i) => {
-      const hit = entry?.items[k];
-      if (hit) {
-        outcomes[i] = hit;
+      const answer = hit?.value[k];
+      if (answer) {
+        outcomes[i] = answer;
         fromCache[i] = true;
       } else missing.push(i);
     });
     if (missing.length === 0) {
-      return { outcomes, fromCache, processes: 0, durationMs: performance.now() - started, nixVersion: entry?.nixVersion ?? null };
+      return { outcomes, fromCache, processes: 0, durationMs: performance.now() - started, nixVersion: hit?.nixVersion ?? null };
     }
     const nix = await detectNix();
+    const reads = lookup ? emptyReads() : undefined;
+    const evaluationStarted = Date.now();
     const batch = await evaluateBatch(target.base, missing.map((i) => items[i]!), {
       timeoutMs: this.options.timeoutMs,
       signal: this.options.signal,
+      ...(reads ? { reads } : {}),
     });
     missing.forEach((itemIndex, k) => (outcomes[itemIndex] = batch.outcomes[k]!));
-    if (key && this.cacheDir && !this.options.signal?.aborted) {
-      // Re-read just before writing: another evaluation may have added to the same entry.
-      // A cache that cannot be written costs speed next time, never this run's answers.
-      try {
-        const latest = (await readCacheEntry(this.cacheDir, key)) ?? { nixVersion: nix.version, items: {} };
-        missing.forEach((itemIndex) => {
-          if (isCacheable(outcomes[itemIndex]!)) latest.items[itemKeys[itemIndex]!] = outcomes[itemIndex]!;
-        });
-        latest.nixVersion = nix.version;
-        await writeCacheEntry(this.cacheDir, key, latest);
-      } catch (err) {
-        process.stderr.write(`nixcheck: could not write the evaluation cache: ${(err as Error).message}\n`);
-      }
+    const result: TargetEvaluation = { outcomes, fromCache, processes: batch.processes, durationMs: 0, nixVersion: nix.version };
+    if (this.cache && lookup && reads && !this.options.signal?.aborted) {
+      const manifest = await this.cache.manifest(lookup, ENGINE_FILES, reads, evaluationStarted);
+      if (manifest.cacheable) {
+        const fresh: Answers = {};
+        for (const i of missing) if (isCacheable(outcomes[i]!)) fresh[itemKeys[i]!] = outcomes[i]!;
+        await this.store(lookup, { dependencies: manifest.dependencies, nixVersion: nix.version, value: fresh });
+      } else result.notCached = manifest.reason;
     }
-    return { outcomes, fromCache, processes: batch.processes, durationMs: performance.now() - started, nixVersion: nix.version };
+    result.durationMs = performance.now() - started;
+    return result;
   }
 
-  private async keyFor(target: EvalTarget): Promise<string | undefined> {
-    if (!this.cacheDir || !target.sourceDir) return undefined;
-    // Every Nix file the engine imports, and nixcheck's version, decide what an answer means.
-    this.engineHash ??= Promise.all(ENGINE_FILES.map((f) => readFile(f))).then((contents) => sha256(`${VERSION}\0${contents.join('\0')}`));
-    // Targets evaluated at the same time share one hash; a later call hashes again,
-    // since a long-lived evaluator (the vitest API, a watch mode) sees files change.
-    const dir = target.sourceDir;
-    const scope = target.sourceScope ?? 'nix-git';
-    const memo = `${scope}\0${dir}`;
-    let sources = this.sourceHashes.get(memo);
-    if (!sources) {
-      sources = hashSources(dir, scope, FileHashCache.in(this.cacheDir)).finally(() => this.sourceHashes.delete(memo));
-      this.sourceHashes.set(memo, sources);
-    }
-    return targetKey({ engine: await this.engineHash, nix: await nixFingerprint(nixBinary()), base: target.base, sources: await sources });
+  /** A record that held before this evaluation grows by the new answers, when both can hold at once. */
+  private async store(lookup: CacheLookup<Answers>, fresh: CacheRecord<Answers>): Promise<void> {
+    const hit = lookup.hit;
+    const union = hit && unionDependencies(hit.dependencies, fresh.dependencies);
+    const record = hit && union ? { ...fresh, dependencies: union, value: { ...hit.value, ...fresh.value } } : fresh;
+    await this.cache!.store(lookup.key, record, readAnswers, { ...(union ? { replaces: hit } : {}), merge: (stored, added) => ({ ...stored, ...added }) });
   }
 }

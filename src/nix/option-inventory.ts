@@ -3,9 +3,14 @@ import type { ResolvedTarget } from '../target/resolve-target.js';
 import { InfrastructureError } from '../util/errors.js';
 import { globToRegExp } from '../util/glob.js';
 import { packagePath } from '../util/package-root.js';
+import { arrayOf, isBoolean, isNumber, isPosition, isString, isStrings, nullable, shape } from './cache-shapes.js';
+import { cacheTargetOf, type EvaluationCache } from './eval-cache.js';
+import { emptyReads, type ReportedReads } from './reported-reads.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const INVENTORY_FILE = packagePath('src', 'nix', 'inventory.nix');
+/** The inventory and what it imports: the cache key covers all of them. */
+const INVENTORY_FILES = [INVENTORY_FILE, packagePath('src', 'nix', 'common.nix')];
 
 export interface DeclarationPosition {
   file: string;
@@ -79,6 +84,8 @@ export interface InventoryOptions {
   /** Paths suites and controls read: the user's options they cover need no definitions. */
   reads?: string[][];
   signal?: AbortSignal;
+  /** Answers a walk that skipped nothing from here, and keeps such walks. */
+  cache?: EvaluationCache;
 }
 
 /**
@@ -109,6 +116,27 @@ interface RawInventory {
   options: RawOption[];
 }
 
+/** What inventory.nix answers, checked field by field when it comes back from the cache. */
+const isRawInventory = shape<RawInventory>({
+  roots: isStrings,
+  modulesPath: nullable(isString),
+  options: arrayOf(
+    shape<RawOption>({
+      loc: isStrings,
+      declarations: isStrings,
+      declarationPositions: nullable(arrayOf(isPosition)),
+      files: isStrings,
+      filesKnown: isBoolean,
+      highestPrio: nullable(isNumber),
+      skipped: isBoolean,
+      subOption: isBoolean,
+      description: isBoolean,
+      example: isBoolean,
+    }),
+  ),
+});
+const readRawInventory = (value: unknown) => (isRawInventory(value) ? value : undefined);
+
 /**
  * Walk the target's `options` tree in one Nix evaluation and return the options whose
  * declarations or definitions lie in the user's sources. An option whose `files` end the
@@ -127,42 +155,22 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
   const maxSkips = options.maxSkips ?? 20;
   let probeModulesPath = true;
   let processes = 0;
+  const request = () => ({ base, roots: extraRoots, skip, skipSubOptions, reads, probeModulesPath });
+  const answer = (raw: RawInventory) => inventoryFrom(raw, target, options, { problems, processes, durationMs: performance.now() - started });
+
+  const cacheTarget = options.cache && cacheTargetOf(target.evalTarget, INVENTORY_FILES, request());
+  const lookup = cacheTarget ? await options.cache!.lookup(cacheTarget, readRawInventory) : undefined;
+  if (lookup?.hit) return answer(lookup.hit.value);
 
   for (;;) {
     processes++;
-    const attempt = await runInventory({ base, roots: extraRoots, skip, skipSubOptions, reads, probeModulesPath }, options);
+    const reported = lookup && processes === 1 ? emptyReads() : undefined;
+    const evaluationStarted = Date.now();
+    const attempt = await runInventory(request(), options, reported);
     if (attempt.answer) {
-      const excluded = (options.excludeFiles ?? []).map(fileGlob);
-      const isUser = (file: string) => isUserFile(file, attempt.answer!.roots, attempt.answer!.modulesPath, excluded);
-      const inventoryOptions: InventoryOption[] = [];
-      for (const raw of attempt.answer.options) {
-        const userDeclarations = raw.declarations.filter(isUser);
-        const userFiles = raw.files.filter(isUser);
-        if (userDeclarations.length === 0 && userFiles.length === 0) continue;
-        inventoryOptions.push({
-          loc: raw.loc,
-          declarations: raw.declarations,
-          declarationPositions: raw.declarationPositions,
-          files: raw.files,
-          highestPrio: raw.highestPrio,
-          filesKnown: raw.filesKnown && !raw.skipped,
-          subOption: raw.subOption,
-          description: raw.description,
-          example: raw.example,
-          userDeclarations,
-          userFiles,
-        });
-      }
-      return {
-        target: target.label,
-        key: target.key,
-        roots: attempt.answer.roots,
-        modulesPath: attempt.answer.modulesPath,
-        options: inventoryOptions,
-        problems,
-        processes,
-        durationMs: performance.now() - started,
-      };
+      // Only a walk that skipped nothing answers the request the key names.
+      if (lookup && reported && !options.signal?.aborted) await options.cache!.remember(lookup, INVENTORY_FILES, reported, evaluationStarted, attempt.answer, readRawInventory);
+      return answer(attempt.answer);
     }
     const marker = attempt.lastMarker;
     if (marker === 'probe' && probeModulesPath) {
@@ -185,13 +193,50 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
   }
 }
 
+/** The options of the raw answer that are the user's. */
+function inventoryFrom(
+  raw: RawInventory,
+  target: ResolvedTarget,
+  options: InventoryOptions,
+  run: Pick<OptionInventory, 'problems' | 'processes' | 'durationMs'>,
+): OptionInventory {
+  const excluded = (options.excludeFiles ?? []).map(fileGlob);
+  const isUser = (file: string) => isUserFile(file, raw.roots, raw.modulesPath, excluded);
+  const inventoryOptions: InventoryOption[] = [];
+  for (const option of raw.options) {
+    const userDeclarations = option.declarations.filter(isUser);
+    const userFiles = option.files.filter(isUser);
+    if (userDeclarations.length === 0 && userFiles.length === 0) continue;
+    inventoryOptions.push({
+      loc: option.loc,
+      declarations: option.declarations,
+      declarationPositions: option.declarationPositions,
+      files: option.files,
+      highestPrio: option.highestPrio,
+      filesKnown: option.filesKnown && !option.skipped,
+      subOption: option.subOption,
+      description: option.description,
+      example: option.example,
+      userDeclarations,
+      userFiles,
+    });
+  }
+  return { target: target.label, key: target.key, roots: raw.roots, modulesPath: raw.modulesPath, options: inventoryOptions, ...run };
+}
+
 type Attempt = NixFileAttempt<RawInventory>;
 
 function runInventory(
   request: { base: ResolvedTarget['evalTarget']['base']; roots: string[]; skip: string[][]; skipSubOptions: string[][]; reads: string[][]; probeModulesPath: boolean },
   options: InventoryOptions,
+  reported: ReportedReads | undefined,
 ): Promise<Attempt> {
-  return runNixFile<RawInventory>(INVENTORY_FILE, 'NIXCHECK_INVENTORY_REQUEST_FILE', request, { ...options, what: 'the option inventory' });
+  return runNixFile<RawInventory>(INVENTORY_FILE, 'NIXCHECK_INVENTORY_REQUEST_FILE', request, {
+    timeoutMs: options.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    what: 'the option inventory',
+    ...(reported ? { reads: reported } : {}),
+  });
 }
 
 function parseMarkerPath(text: string): string[] | undefined {

@@ -21,18 +21,24 @@ export interface EvalItem {
   names?: boolean;
 }
 
+/** Where a value came from, as engine.nix says. */
+export const EVIDENCE_SOURCES = ['default', 'user', 'unknown'] as const;
+
 export interface RawEvidence {
   option: string[];
   subPath: string[];
   isDefined: boolean;
   priority: number | null;
-  source: 'default' | 'user' | 'unknown';
+  source: (typeof EVIDENCE_SOURCES)[number];
   declarations: string[];
   declarationPositions: { file: string; line: number; column: number }[];
   definitions: { file: string; priority: number | null }[];
   /** Definitions of the same key that lost to a higher priority (known inside attrsOf options). */
   overridden: { file: string; priority: number | null }[];
 }
+
+/** Why an item has no value: its own error, one that ended Nix, the time limit, or a target that does not load. */
+export const ERROR_REASONS = ['throw', 'fatal', 'timeout', 'target'] as const;
 
 export type ItemOutcome =
   | {
@@ -44,7 +50,7 @@ export type ItemOutcome =
       /** For config paths of a module-system result: is an option declared along the path? */
       declared: boolean | null;
     }
-  | { status: 'error'; error: string; reason: 'throw' | 'fatal' | 'timeout' | 'target' };
+  | { status: 'error'; error: string; reason: (typeof ERROR_REASONS)[number] };
 
 export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;
 

@@ -50,11 +50,15 @@ export function hostsAttrPath(hostsAttr: string): string[] {
   }
 }
 
-/** An attribute of a flake as the evaluator takes it, with how Nix reads its sources. */
+/**
+ * An attribute of a flake as the evaluator takes it, with how Nix reads its sources:
+ * `builtins.getFlake` reads a plain directory as a `path:` flake (every file, tracked or
+ * not); only `git+file:` limits it to git's tracked files.
+ */
 export function flakeEvalTarget(flake: ResolvedFlake, attrPath: string[]): EvalTarget {
   return {
     base: { kind: 'flake', flake: flake.ref, attrPath },
-    ...(flake.localDir ? { sourceDir: flake.localDir, sourceScope: flake.ref.startsWith('path:') ? 'path' : 'nix-git' } : {}),
+    ...(flake.localDir ? { sourceDir: flake.localDir, sourceScope: flake.ref.startsWith('git+file:') ? 'nix-git' : 'path' } : {}),
   };
 }
 

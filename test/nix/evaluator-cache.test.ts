@@ -1,6 +1,7 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { describe, expect, it, vi } from 'vitest';
 import { Evaluator } from '../../src/nix/evaluator.js';
 import type { EvalItem } from '../../src/nix/request.js';
 import { REPO, tempDir } from '../helpers/paths.js';
@@ -58,5 +59,115 @@ describe('evaluation cache', () => {
     expect(first.outcomes[0]).toMatchObject({ status: 'error', reason: 'timeout' });
     const second = await new Evaluator({ timeoutMs: 1000, cacheDir }).evaluate(target, [item(['slow']), item(['plain'])]);
     expect(second.fromCache).toEqual([false, true]);
+  });
+});
+
+/** Every stored outcome (an object with a `status`) replaced by `{}`, whatever the file's layout. */
+function emptyOutcomes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(emptyOutcomes);
+  if (typeof value !== 'object' || value === null) return value;
+  if ('status' in value) return {};
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, emptyOutcomes(v)]));
+}
+
+const entryFiles = (cacheDir: string) => readdirSync(cacheDir).filter((n) => n.endsWith('.json') && n !== 'file-hashes.json');
+
+describe('cache files of the wrong shape', () => {
+  const corruptions: [string, (text: string) => string | Buffer][] = [
+    ['{}', () => '{}'],
+    ['[]', () => '[]'],
+    ['42', () => '42'],
+    ['null', () => 'null'],
+    ['{"items":null}', () => '{"items":null}'],
+    ['records that are not records', (text) => JSON.stringify({ ...JSON.parse(text), records: [null, 1, { value: {} }] })],
+    ['an item stored as {}', (text) => JSON.stringify(emptyOutcomes(JSON.parse(text)))],
+    ['truncated JSON', (text) => text.slice(0, Math.floor(text.length / 2))],
+    ['binary garbage', () => Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x80, 0x22, 0x0a])],
+  ];
+
+  it.each(corruptions)('an entry of %s is a miss, evaluated again and rewritten', async (_, corrupt) => {
+    const { target } = copyEngineFlake();
+    const cacheDir = tempDir();
+    const items = [item(['plain']), item(['throwing'])];
+    const cold = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, items);
+    const [entry] = entryFiles(cacheDir);
+    writeFileSync(join(cacheDir, entry!), corrupt(readFileSync(join(cacheDir, entry!), 'utf8')));
+
+    const again = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, items);
+    expect(again.outcomes).toEqual(cold.outcomes);
+    expect(again.fromCache).toEqual([false, false]);
+    const warm = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, items);
+    expect(warm.fromCache).toEqual([true, true]);
+    expect(warm.outcomes).toEqual(cold.outcomes);
+  });
+
+  it.each([['{}'], ['[]'], ['42'], ['null'], ['{"/x":[1,2]}'], ['{"/x":null}'], ['truncated {"/x":[']])('file-hashes.json of %s is forgotten and rewritten', async (text) => {
+    const { target } = copyEngineFlake();
+    const cacheDir = tempDir();
+    const cold = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, [item(['plain'])]);
+    writeFileSync(join(cacheDir, 'file-hashes.json'), text.replace(/^truncated /, ''));
+
+    const warm = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, [item(['plain'])]);
+    expect(warm.outcomes).toEqual(cold.outcomes);
+    expect(warm.fromCache).toEqual([true]);
+    const hashes = JSON.parse(readFileSync(join(cacheDir, 'file-hashes.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(hashes).length).toBeGreaterThan(0);
+    expect(Object.values(hashes).every((e) => Array.isArray(e) && e.length === 6)).toBe(true);
+  });
+});
+
+describe('a cache that cannot be written', () => {
+  it('costs only speed: the answers stand and no temporary file stays', async () => {
+    const { target } = copyEngineFlake();
+    const cacheDir = tempDir();
+    const first = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, [item(['plain'])]);
+    // The entry's name is taken by a directory that is not empty: the rename that ends a write fails.
+    const [entry] = entryFiles(cacheDir);
+    rmSync(join(cacheDir, entry!));
+    mkdirSync(join(cacheDir, entry!, 'in-the-way'), { recursive: true });
+    const warnings = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const again = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, [item(['plain'])]);
+      expect(again.outcomes).toEqual(first.outcomes);
+      expect(warnings.mock.calls.map(([text]) => String(text)).join('')).toContain('could not write the evaluation cache');
+    } finally {
+      warnings.mockRestore();
+    }
+    expect(readdirSync(cacheDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('on a full disk, costs only speed and leaves no temporary file', async (ctx) => {
+    const cacheDir = tempDir();
+    const mounted = await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', cacheDir], { reject: false });
+    if (mounted.exitCode !== 0) {
+      console.log(`skipped: cannot mount a small tmpfs (${String(mounted.stderr).trim() || 'not root'})`);
+      ctx.skip();
+    }
+    try {
+      const { target } = copyEngineFlake();
+      // Leave a few hundred bytes: less than an entry needs.
+      writeFileSync(join(cacheDir, 'filler'), Buffer.alloc(64 * 1024 - 4096));
+      for (let i = 0; ; i++) {
+        try {
+          writeFileSync(join(cacheDir, `filler-${i}`), Buffer.alloc(256));
+        } catch {
+          break;
+        }
+      }
+      const warnings = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        const outcome = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, [item(['plain']), item(['text'])]);
+        expect(outcome.outcomes).toEqual([
+          expect.objectContaining({ status: 'value', value: 42 }),
+          expect.objectContaining({ status: 'value', value: 'hello' }),
+        ]);
+        expect(warnings.mock.calls.map(([text]) => String(text)).join('')).toMatch(/could not write the evaluation cache.*ENOSPC/);
+      } finally {
+        warnings.mockRestore();
+      }
+      expect(readdirSync(cacheDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      await execa('umount', [cacheDir], { reject: false });
+    }
   });
 });

@@ -6,7 +6,6 @@ import { githubComplianceAnnotations } from '../../report/github-reporter.js';
 import { runComply } from '../../compliance/run-comply.js';
 import { SEVERITIES, type Severity } from '../../compliance/types.js';
 import { isValidDay } from '../../compliance/waivers.js';
-import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { secondsFlag } from '../../util/duration.js';
 import { EXIT, InputError } from '../../util/errors.js';
 import { listFlag, pathsFlag, type Command } from '../command.js';
@@ -33,7 +32,6 @@ export const complyCommand: Command = {
     { name: 'fail-on', type: 'string', value: 'SEVERITY', description: 'Exit 1 when a control of this severity or worse fails (low, medium, high, critical).' },
     { name: 'format', type: 'string', multiple: true, value: 'F', description: `Report formats: ${Object.keys(COMPLIANCE_FORMATS).join(', ')}. Default: all.` },
     { name: 'today', type: 'string', value: 'YYYY-MM-DD', description: 'The date waivers expire against. Default: today.' },
-    { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again.' },
     { name: 'runtime', type: 'boolean', description: 'Also run the runtime checks inside one NixOS VM per host (needs KVM and nixpkgs); their results merge into the verdicts.' },
     {
       name: 'target',
@@ -61,8 +59,7 @@ export const complyCommand: Command = {
     const targets = ((values.target as string[] | undefined) ?? []).map(parseLiveTarget);
     if (targets.length && values.runtime) throw new InputError('--runtime (VMs) and --target (live systems) exclude each other');
     const commandTimeoutS = secondsFlag(values['command-timeout'], '--command-timeout') ?? DEFAULT_COMMAND_TIMEOUT_S;
-    const cacheDir = values['no-cache'] ? null : (config.cacheDir ?? defaultCacheDir());
-    const shard = await shardRequest(values, 'comply', cacheDir, cwd);
+    const shard = await shardRequest(values, 'comply', settings.cacheDir, cwd);
     const result = await runComply({
       ...settings,
       baseDir: cwd,
@@ -76,7 +73,6 @@ export const complyCommand: Command = {
       ...(failOn ? { failOn: failOn as Severity } : {}),
       ...(values.today ? { today: values.today as string } : {}),
       ...(config.upstream ? { upstream: config.upstream } : {}),
-      cacheDir,
       ...(shard ? { shard } : {}),
       ...(values.runtime ? { runtime: { outDir: join(outDir, 'vm') } } : {}),
       ...(targets.length

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import { DEFAULT_TIMEOUT_S, defaultJobs } from '../../config/config.js';
 import { formatInitReport, initProject } from '../../init/init-project.js';
-import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { EXIT } from '../../util/errors.js';
 import { listFlag, type Command } from '../command.js';
 import { secondsFlag } from '../../util/duration.js';
-import { positiveNumber } from '../evaluation-flags.js';
+import { cacheDirSetting, positiveNumber } from '../evaluation-flags.js';
 
 export const initCommand: Command = {
   name: 'init',
@@ -39,7 +38,7 @@ export const initCommand: Command = {
       ...(values['nixcheck-flake'] !== undefined ? { nixcheckFlake: values['nixcheck-flake'] as string } : {}),
       jobs: positiveNumber(values.jobs, '--jobs') ?? defaultJobs(),
       timeoutMs: (secondsFlag(values.timeout, '--timeout') ?? DEFAULT_TIMEOUT_S) * 1000,
-      cacheDir: values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? defaultCacheDir()),
+      cacheDir: cacheDirSetting(values),
     });
     process.stdout.write(formatInitReport(report));
     return EXIT.ok;

@@ -1,5 +1,4 @@
 import { DEFAULT_SUITES, loadConfig } from '../../config/config.js';
-import { defaultCacheDir } from '../../nix/eval-cache.js';
 import { jsonReporter } from '../../report/json-reporter.js';
 import { junitReporter } from '../../report/junit-reporter.js';
 import { githubReporter } from '../../report/github-reporter.js';
@@ -39,8 +38,6 @@ export const testCommand: Command = {
     ...EVALUATION_FLAGS,
     SUITE_FLAG,
     { name: 'reporter', short: 'r', type: 'string', multiple: true, value: 'NAME', description: 'terminal, junit, json, github (annotations and step summary), openmetrics (results.prom for node_exporter) (repeatable). Default: terminal, junit, json.' },
-    { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
-    { name: 'no-cache', type: 'boolean', description: 'Evaluate everything again; neither read nor write the cache.' },
     ...SHARD_FLAGS,
     { name: 'quiet', short: 'q', type: 'boolean', description: 'Print nothing on standard output, not even the summary line (errors still go to standard error).' },
   ],
@@ -54,14 +51,12 @@ export const testCommand: Command = {
     const reporters = reportersFor(reporterNames.filter((r) => !(quiet && r === 'terminal')));
     const settings = evaluationSettings(values, config, cwd);
     const outDir = settings.outDir;
-    const cacheDir = values['no-cache'] ? null : ((values['cache-dir'] as string | undefined) ?? config.cacheDir ?? defaultCacheDir());
-    const shard = await shardRequest(values, 'test', cacheDir, cwd);
+    const shard = await shardRequest(values, 'test', settings.cacheDir, cwd);
     const result = await runTests({
       ...settings,
       // Flags are relative to where the user stands; config entries are already absolute.
       baseDir: cwd,
       suites: flagSuites ?? config.suites,
-      cacheDir,
       outDir,
       reporters,
       ...(config.upstream ? { upstream: config.upstream } : {}),
