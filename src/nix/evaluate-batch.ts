@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { packagePath } from '../util/package-root.js';
-import type { BaseTarget, EvalItem, ItemOutcome, RawEvidence, Variant } from './request.js';
+import { WITH_MODULE_FILE, type BaseTarget, type EvalItem, type ItemOutcome, type RawEvidence, type Variant } from './request.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
@@ -8,7 +8,7 @@ export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
 export const MAX_FATAL_RERUNS = 10;
 
 /** The engine and what it imports: the cache key covers all of them. */
-export const ENGINE_FILES = [ENGINE_FILE, packagePath('src', 'nix', 'common.nix')];
+export const ENGINE_FILES = [ENGINE_FILE, packagePath('src', 'nix', 'common.nix'), packagePath('src', 'nix', 'evidence.nix')];
 
 export interface BatchOptions {
   timeoutMs: number;
@@ -113,6 +113,7 @@ async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErro
   const request = {
     base,
     catch: catchErrors,
+    withFile: WITH_MODULE_FILE,
     items: items.map((item, k) => ({ id: String(k), variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence, names: item.names ?? false })),
     variants,
   };

@@ -11,27 +11,51 @@ export interface Variant {
   priority: number;
 }
 
+/** The file the module system names for a suite's `with:` definitions. */
+export const WITH_MODULE_FILE = 'nixcheck `with:` overrides';
+
+/** An attribute name, or a list index (a number; on an attribute set it names that attribute). */
+export type PathSegment = string | number;
+
 export interface EvalItem {
   variant: Variant;
   root: 'config' | 'attr';
-  path: string[];
+  path: PathSegment[];
   /** Also collect the module system's evidence (definitions, priority) for a config path. */
   evidence: boolean;
   /** Answer only the attribute names of the value (to list hosts without evaluating them). */
   names?: boolean;
 }
 
+/** A definition as the engine reports it: the file the module system names, never a line. */
+export interface RawDefinition {
+  file: string;
+  /** Its priority for the path asked about. */
+  priority: number | null;
+  /**
+   * What it sets at the path, as far as it is plain data (scalars, short strings, small
+   * lists and sets); `{ "_nixcheckOpaque": true }` stands for anything else.
+   */
+  value?: unknown;
+}
+
 export interface RawEvidence {
+  /** The option holding the value (a sub-option of a submodule when the lib tells it). */
   option: string[];
-  subPath: string[];
+  subPath: PathSegment[];
   isDefined: boolean;
   priority: number | null;
-  source: 'default' | 'user' | 'unknown';
+  /** default: only the declared default; set: definitions set it; unknown: the engine cannot tell. */
+  source: 'default' | 'set' | 'unknown';
+  /** `specialArgs.modulesPath` of the target (NixOS: nixpkgs' nixos/modules), when it has one. */
+  modulesPath: string | null;
   declarations: string[];
   declarationPositions: { file: string; line: number; column: number }[];
-  definitions: { file: string; priority: number | null }[];
-  /** Definitions of the same key that lost to a higher priority (known inside attrsOf options). */
-  overridden: { file: string; priority: number | null }[];
+  definitions: RawDefinition[];
+  /** Definitions that lost: to a higher priority on the same key, or for the whole option. */
+  overridden: RawDefinition[];
+  /** false when the definitions below the winners could not all be looked at. */
+  overriddenKnown: boolean;
 }
 
 export type ItemOutcome =

@@ -88,8 +88,11 @@ export async function runSuites(
     }
     const { outcome } = answer;
     const judgement = judge(p.case.matchers, outcome, p.case.path, p.case.root);
+    const target = p.target.evalTarget.base;
     const evidence =
-      outcome.status === 'value' && outcome.exists && outcome.evidence ? await resolveEvidence(outcome.evidence, options.locator) : undefined;
+      outcome.status === 'value' && outcome.exists && outcome.evidence
+        ? await resolveEvidence(outcome.evidence, options.locator, target.kind === 'file' ? { listingFile: target.file } : {})
+        : undefined;
     const result: CaseResult = {
       ...base,
       verdict: judgement.verdict,

@@ -1,4 +1,4 @@
-import { describeSite, priorityName } from '../../evidence/evidence.js';
+import { describeOverridden, describeSite, priorityName } from '../../evidence/evidence.js';
 import type { CheckResult, ControlResult } from '../evaluate-controls.js';
 import type { ComplianceResult } from '../run-comply.js';
 
@@ -13,13 +13,13 @@ export function decidingCheck(result: ControlResult): CheckResult | undefined {
  */
 export function findingLocation(result: ControlResult, compliance: ComplianceResult): { file: string; line?: number } | undefined {
   const check = decidingCheck(result);
-  const site = check?.evidence?.source === 'user' ? check.evidence.definitions.find((d) => d.localFile && !d.upstream) : undefined;
+  const site = check?.evidence?.source === 'user' ? check.evidence.definitions.find((d) => d.localFile && (d.origin === 'user' || d.origin === 'inline')) : undefined;
   if (site?.localFile) return { file: site.localFile, ...(site.line ? { line: site.line } : {}) };
   const entry = compliance.hosts.find((h) => h.name === result.host)?.entryFile;
   return entry ? { file: entry } : undefined;
 }
 
-/** One line on where the value came from: "set by X:12 (mkForce), overriding Y:88 (mkDefault)". */
+/** One line on where the value came from: "set by X:12 (mkForce); overriding Y:88 (mkDefault)". */
 export function describeValueSource(check: CheckResult): string {
   switch (check.valueSource) {
     case 'documented-default':
@@ -32,9 +32,11 @@ export function describeValueSource(check: CheckResult): string {
       const e = check.evidence;
       if (!e) return 'set by a module';
       const defs = e.definitions.map(describeSite).join(', ') || `priority ${priorityName(e.priority) ?? '?'}`;
-      return e.overridden.length ? `set by ${defs}, overriding ${e.overridden.map(describeSite).join(', ')}` : `set by ${defs}`;
+      return `set by ${defs}${describeOverridden(e)}`;
     }
-    default:
-      return check.exists ? 'source unknown' : 'not set';
+    default: {
+      const sites = check.evidence?.definitions.map(describeSite).join(', ');
+      return check.exists ? `source unknown${sites ? ` (${sites})` : ''}` : 'not set';
+    }
   }
 }
