@@ -10,7 +10,8 @@ import { InputError, formatLocation, type SourceLocation } from '../util/errors.
 import { packagePath } from '../util/package-root.js';
 import { validatorFor } from '../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../util/yaml-source.js';
-import { AttrPathError, parseAttrPath } from '../suite/attr-path.js';
+import { AttrPathError, parsePath } from '../suite/attr-path.js';
+import type { PathSegment } from '../nix/request.js';
 import {
   DEFAULT_IMPACT,
   type Check,
@@ -179,9 +180,9 @@ function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems
   if (raw.anyOf) return { kind: 'anyOf', anyOf: raw.anyOf.map((c, i) => toCheck(c, src, [...at, 'anyOf', i], problems)), location };
   if (raw.allOf) return { kind: 'allOf', allOf: raw.allOf.map((c, i) => toCheck(c, src, [...at, 'allOf', i], problems)), location };
   const path = raw.path!;
-  let attrPath: string[] = [];
+  let attrPath: PathSegment[] = [];
   try {
-    attrPath = parseAttrPath(path);
+    attrPath = parsePath(path);
   } catch (err) {
     if (!(err instanceof AttrPathError)) throw err;
     problems.push({ location: src.locate([...at, 'path']), message: `bad path: ${err.message}` });

@@ -48,6 +48,8 @@ export interface ControlResult extends ControlVerdict {
   title: string;
   applicability: CheckResult[];
   checks: CheckResult[];
+  /** The check a fail or error verdict comes from (following allOf/anyOf), as an index into `checks` or `applicability`. */
+  decidedBy?: { list: 'checks' | 'applicability'; index: number };
   /** Results of the control's runtime checks inside a VM, when they ran. */
   runtime?: { command: string; status: 'pass' | 'fail' | 'error'; exitCode: number | null; stdout: string; reason?: string }[];
 }
@@ -107,21 +109,27 @@ export async function evaluateControls(
       const byCheck = new Map<PathCheck, CheckResult>();
       pathChecks(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
       pathChecks(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
-      const applies = combine(control.appliesWhen, byCheck, 'all');
+      const applies = decide(control.appliesWhen, byCheck, 'all');
       let status: ControlStatus;
       let message: string | undefined;
-      if (applies === 'error') {
+      let decidedBy: ControlResult['decidedBy'];
+      if (applies.status === 'error') {
         status = 'error';
-        message = 'could not decide whether the control applies: ' + firstProblem(applicability);
-      } else if (applies === 'fail') {
+        message = 'could not decide whether the control applies: ' + describeProblem(byCheck.get(applies.by!)!);
+        decidedBy = { list: 'applicability', index: applicability.indexOf(byCheck.get(applies.by!)!) };
+      } else if (applies.status === 'fail') {
         status = 'not-applicable';
         message = `does not apply: ${applicability.filter((c) => c.status === 'fail').map((c) => `${c.path} ${c.reason ?? ''}`.trim()).join('; ')}`;
       } else if (control.checks.length === 0) {
         status = 'manual';
         message = 'runtime-only: run the VM checks to decide';
       } else {
-        status = combine(control.checks, byCheck, 'all');
-        if (status !== 'pass') message = firstProblem(checks);
+        const verdict = decide(control.checks, byCheck, 'all');
+        status = verdict.status;
+        if (verdict.by) {
+          message = describeProblem(byCheck.get(verdict.by)!);
+          decidedBy = { list: 'checks', index: checks.indexOf(byCheck.get(verdict.by)!) };
+        }
       }
       results.push({
         controlId: control.id,
@@ -134,6 +142,7 @@ export async function evaluateControls(
         ...(message ? { message } : {}),
         applicability,
         checks,
+        ...(decidedBy ? { decidedBy } : {}),
       });
     }
   }
@@ -159,18 +168,27 @@ const HOST_NAME_CHECK: PathCheck = {
 };
 
 
-/** allOf semantics for `all`: fail beats error beats pass. anyOf: any pass passes. */
-function combine(checks: readonly Check[], results: Map<PathCheck, CheckResult>, mode: 'all' | 'any'): 'pass' | 'fail' | 'error' {
-  const statuses = checks.map((c): 'pass' | 'fail' | 'error' =>
-    c.kind === 'path' ? results.get(c)!.status : combine(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
+/**
+ * allOf semantics for `all`: fail beats error beats pass; anyOf: any pass passes, then
+ * error beats fail. `by`: the path check a fail or error comes from, so that the message
+ * and the report's location explain the verdict, not a sibling that did not decide it.
+ */
+function decide(checks: readonly Check[], results: Map<PathCheck, CheckResult>, mode: 'all' | 'any'): Decision {
+  const outcomes = checks.map((c): Decision =>
+    c.kind === 'path' ? { status: results.get(c)!.status, by: c } : decide(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
   );
-  if (mode === 'any') return statuses.includes('pass') ? 'pass' : statuses.includes('error') ? 'error' : statuses.length === 0 ? 'pass' : 'fail';
-  return statuses.includes('fail') ? 'fail' : statuses.includes('error') ? 'error' : 'pass';
+  const first = (status: Decision['status']) => outcomes.find((o) => o.status === status);
+  if (mode === 'any' && (outcomes.length === 0 || first('pass'))) return { status: 'pass' };
+  const decisive = mode === 'any' ? (first('error') ?? first('fail')) : (first('fail') ?? first('error'));
+  return decisive ?? { status: 'pass' };
 }
 
-function firstProblem(results: readonly CheckResult[]): string {
-  const bad = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'error');
-  if (!bad) return '';
+interface Decision {
+  status: 'pass' | 'fail' | 'error';
+  by?: PathCheck;
+}
+
+function describeProblem(bad: CheckResult): string {
   if (bad.status === 'error') return `${bad.path}: ${bad.error?.split('\n')[0] ?? 'evaluation failed'}`;
   const shown = bad.exists || bad.valueSource === 'documented-default' ? formatValue(bad.value, 120) : 'not set';
   return `${bad.path} is ${shown}${bad.valueSource === 'documented-default' ? ` (${bad.note ?? 'documented default'})` : ''}: ${bad.reason ?? 'check failed'}`;
@@ -181,9 +199,10 @@ export function judgeCheck(check: PathCheck, outcome: ItemOutcome, evidence: Evi
   if (outcome.status === 'error') {
     return { ...base, status: 'error', exists: false, valueSource: 'unknown', error: outcome.error, reason: 'evaluation failed' };
   }
-  if (!outcome.exists && outcome.declared === false && !check.whenAbsent) {
+  if (!outcome.exists && outcome.declared !== true) {
     // Not a finding about the host: this system has no such option (another nixpkgs
-    // version, or not NixOS), so the control cannot be decided from it.
+    // version, or not NixOS), so the control cannot be decided from it. A documented
+    // default (`whenAbsent`) stands in only for a key missing inside a declared option.
     return { ...base, status: 'error', exists: false, valueSource: 'unknown', reason: 'no such option', error: `no option is declared at ${check.path} in this configuration` };
   }
   let observed: Observed = { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };

@@ -3,6 +3,7 @@
  * (compliance/profiles/*.yaml), waivers and per-host verdicts. See compliance/README.md.
  */
 import type { MatcherSpec } from '../match/matchers.js';
+import type { PathSegment } from '../nix/request.js';
 import type { SourceLocation } from '../util/errors.js';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -37,8 +38,8 @@ export interface PathCheck {
   kind: 'path';
   /** The path as written (`boot.kernel.sysctl."kernel.kptr_restrict"`). */
   path: string;
-  /** The parsed path (`['boot', 'kernel', 'sysctl', 'kernel.kptr_restrict']`). */
-  attrPath: string[];
+  /** The parsed path (`['boot', 'kernel', 'sysctl', 'kernel.kptr_restrict']`; a number indexes a list). */
+  attrPath: PathSegment[];
   matchers: Matchers;
   /**
    * The effective value when the path does not exist in the evaluated config (a kernel,

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { packagePath } from '../util/package-root.js';
 import { WITH_MODULE_FILE, type BaseTarget, type EvalItem, type ItemOutcome, type RawEvidence, type Variant } from './request.js';
+import { nixErrorMessage } from './nix-cli.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
@@ -33,7 +34,8 @@ type Attempt = NixFileAttempt<EngineAnswer>;
  * Evaluate every item of one target. One Nix process answers all items in the normal
  * case; an item that kills Nix (abort, infinite recursion, timeout) is identified by the
  * progress markers, given its own error, and the others are evaluated again without it.
- * Items whose errors Nix could catch get their real message from a second, per-item pass.
+ * Items whose errors Nix could catch get their real message, and its `--show-trace`
+ * text, from a second, per-item pass.
  */
 export async function evaluateBatch(base: BaseTarget, items: readonly EvalItem[], options: BatchOptions): Promise<BatchResult> {
   const outcomes: ItemOutcome[] = new Array(items.length);
@@ -86,18 +88,20 @@ export async function evaluateBatch(base: BaseTarget, items: readonly EvalItem[]
     caught.map((itemIndex) =>
       limit(async () => {
         processes++;
-        const attempt = await runEngine(base, [items[itemIndex]!], false, options);
+        const attempt = await runEngine(base, [items[itemIndex]!], false, { ...options, nixArgs: ['--show-trace'] });
         outcomes[itemIndex] = attempt.answer
           ? // Failed under tryEval yet succeeded without it: report rather than guess.
             { status: 'error', error: 'evaluation failed inside builtins.tryEval but succeeded on its own', reason: 'throw' }
-          : { status: 'error', error: attempt.error!, reason: attempt.timedOut ? 'timeout' : 'throw' };
+          : attempt.timedOut
+            ? { status: 'error', error: attempt.error!, reason: 'timeout' }
+            : { status: 'error', error: nixErrorMessage(attempt.error!), trace: attempt.error!, reason: 'throw' };
       }),
     ),
   );
   return { outcomes, processes };
 }
 
-async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErrors: boolean, options: BatchOptions): Promise<Attempt> {
+async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErrors: boolean, options: BatchOptions & { nixArgs?: string[] }): Promise<Attempt> {
   const variantIds = new Map<string, string>();
   const variants: (Variant & { id: string })[] = [];
   const variantId = (v: Variant) => {

@@ -140,7 +140,8 @@ let
         else if depth >= 4 then opaque
         else if t == "list" then (if length v <= 32 then map (sketch (depth + 1)) v else opaque)
         else if t == "set" then
-          (if (v.type or null) == "derivation" || v ? _type || length (attrNames v) > 64 then opaque
+          (if wrapperOf v == "override" || wrapperOf v == "order" then sketch depth v.content
+           else if (v.type or null) == "derivation" || v ? _type || length (attrNames v) > 64 then opaque
            else mapAttrs (_: sketch (depth + 1)) v)
         else opaque);
     in

@@ -68,7 +68,14 @@ export type ItemOutcome =
       /** For config paths of a module-system result: is an option declared along the path? */
       declared: boolean | null;
     }
-  | { status: 'error'; error: string; reason: 'throw' | 'fatal' | 'timeout' | 'target' };
+  | {
+      status: 'error';
+      /** Nix's error message. */
+      error: string;
+      /** The whole `--show-trace` text, when the error was collected with it (see src/match/throws-text.ts). */
+      trace?: string;
+      reason: 'throw' | 'fatal' | 'timeout' | 'target';
+    };
 
 export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;
 

@@ -22,14 +22,14 @@ export async function runNixFile<T>(
   file: string,
   requestEnv: string,
   request: unknown,
-  options: { timeoutMs: number; signal?: AbortSignal; what: string },
+  options: { timeoutMs: number; signal?: AbortSignal; what: string; nixArgs?: readonly string[] },
 ): Promise<NixFileAttempt<T>> {
   const dir = await mkdtemp(join(tmpdir(), 'nixcheck-'));
   const requestFile = join(dir, 'request.json');
   await writeFile(requestFile, JSON.stringify(request));
   let lastMarker: string | undefined;
   try {
-    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', '--impure', '--file', file], {
+    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', '--json', '--impure', ...(options.nixArgs ?? []), '--file', file], {
       env: { [requestEnv]: requestFile },
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -12,7 +12,7 @@ import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
 import type { ComplianceResult } from '../compliance/run-comply.js';
 import type { ControlResult } from '../compliance/evaluate-controls.js';
-import { decidingCheck, describeValueSource, findingLocation } from '../compliance/report/finding-location.js';
+import { decidingCheck, describeCheck, findingLocation } from '../compliance/report/finding-location.js';
 import { renderComplianceMarkdown } from '../compliance/report/compliance-markdown.js';
 import { mostSevereFirst, type Severity } from '../compliance/types.js';
 import { formatValue } from '../util/format-value.js';
@@ -184,9 +184,7 @@ export function complianceAnnotations(r: ComplianceResult): Annotation[] {
     .map((x) => {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
-      const detail = check
-        ? `${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`
-        : (x.message ?? '');
+      const detail = check ? describeCheck(check) : (x.message ?? '');
       return {
         level: x.status === 'error' ? 'error' : SEVERITY_LEVEL[x.severity],
         ...(where ? { file: where.file, ...(where.line ? { line: where.line } : {}) } : {}),

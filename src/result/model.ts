@@ -92,10 +92,14 @@ export interface CaseResult {
   expected: string;
   /** The evaluated value (JSON), when evaluation succeeded. */
   actual?: unknown;
+  /** The value's Nix type when JSON does not show it: `path` (given as a string, never copied to the store), `derivation`, `function`. */
+  actualType?: 'path' | 'derivation' | 'function';
   exists?: boolean;
   message?: string;
-  /** The full Nix error text (ANSI stripped) when evaluation failed. */
+  /** Nix's error message (ANSI stripped) when evaluation failed. */
   error?: string;
+  /** The whole `--show-trace` text of that error, when Nix gave one: what `throws:` is matched against (docs/suite-format.md). */
+  errorTrace?: string;
   /** throw: Nix reported an error; fatal: it ended the process (abort, recursion); timeout; target: the target itself failed to load. */
   errorReason?: 'throw' | 'fatal' | 'timeout' | 'target';
   evidence?: Evidence;

@@ -98,7 +98,9 @@ export async function runSuites(
       verdict: judgement.verdict,
       expected: judgement.expected,
       ...(judgement.message ? { message: judgement.message } : {}),
-      ...(outcome.status === 'value' ? { actual: outcome.value, exists: outcome.exists } : { error: outcome.error, errorReason: outcome.reason }),
+      ...(outcome.status === 'value'
+        ? { actual: outcome.value, exists: outcome.exists, ...(shownType(outcome.type) ? { actualType: shownType(outcome.type) } : {}) }
+        : { error: outcome.error, errorReason: outcome.reason, ...(outcome.trace !== undefined ? { errorTrace: outcome.trace } : {}) }),
       ...(evidence ? { evidence } : {}),
       durationMs: answer.durationMs,
       cached: answer.cached,
@@ -107,6 +109,11 @@ export async function runSuites(
     options.events.emit({ type: 'case', result });
   }
   return { cases, stats, nixVersion };
+}
+
+/** Nix types a JSON value does not show. */
+function shownType(type: string | null): CaseResult['actualType'] | undefined {
+  return type === 'path' || type === 'derivation' || type === 'function' ? type : undefined;
 }
 
 function targetRef(p: PlannedCase): TargetRef {

@@ -22,6 +22,7 @@ const P = 'pass';
 const F = 'fail';
 const NA = 'not-applicable';
 const M = 'manual';
+const E = 'error';
 
 /** control id -> [bare, k3s-node], in catalogue order. */
 const EXPECTED: Record<string, [Status, Status]> = {
@@ -98,7 +99,8 @@ const EXPECTED: Record<string, [Status, Status]> = {
   'sysctl-tcp-syncookies': [P, P],
   'sysctl-ipv6-router-adverts-ignored': [F, F],
   // network.yaml
-  'firewall-enabled': [P, P],
+  // services.firewalld.enable is not declared here: whenAbsent does not stand in for an undeclared option.
+  'firewall-enabled': [E, E],
   'firewall-nftables': [F, F],
   // ssh.yaml
   'ssh-config-permissions': [NA, M],
@@ -130,7 +132,8 @@ const EXPECTED: Record<string, [Status, Status]> = {
   'login-defs-encrypt-method-sha512': [F, F],
   'wireless-disabled': [P, P],
   'bluetooth-disabled': [P, P],
-  'autologin-disabled': [P, P],
+  // services.xserver.displayManager.autoLogin.user is not declared here (see firewall-enabled).
+  'autologin-disabled': [E, E],
   'usbguard-enabled': [F, F],
   'timesyncd-enabled': [P, P],
   // system.yaml
@@ -167,11 +170,11 @@ const broken: Record<string, Status> = { ...bare, 'sshd-service-enabled': P, ...
 const TABLES: Record<string, Record<string, Status>> = { bare, 'k3s-node': k3s, laptop, desktop: laptop, broken };
 
 const COUNTS: Record<string, Record<Status, number>> = {
-  bare: { pass: 25, fail: 56, error: 0, 'not-applicable': 24, manual: 0 },
-  'k3s-node': { pass: 69, fail: 33, error: 0, 'not-applicable': 2, manual: 1 },
-  laptop: { pass: 74, fail: 28, error: 0, 'not-applicable': 0, manual: 3 },
-  desktop: { pass: 74, fail: 28, error: 0, 'not-applicable': 0, manual: 3 },
-  broken: { pass: 38, fail: 61, error: 0, 'not-applicable': 5, manual: 1 },
+  bare: { pass: 23, fail: 56, error: 2, 'not-applicable': 24, manual: 0 },
+  'k3s-node': { pass: 67, fail: 33, error: 2, 'not-applicable': 2, manual: 1 },
+  laptop: { pass: 72, fail: 28, error: 2, 'not-applicable': 0, manual: 3 },
+  desktop: { pass: 72, fail: 28, error: 2, 'not-applicable': 0, manual: 3 },
+  broken: { pass: 36, fail: 61, error: 2, 'not-applicable': 5, manual: 1 },
 };
 
 /** Impacts straight from the catalogue files (README: default low .3, medium .5, high .7, critical .9). */
@@ -259,17 +262,26 @@ describe('compliance verdicts on the offline example flake', () => {
       const weighted = expectedWeighted(table, impacts);
       expect(result.scores[host]!.overall.weighted, host).toBeCloseTo(weighted, 9);
     }
-    // Hand-checked values: bare 11.9/36.3, k3s-node 31.3/47.0.
-    expect(expectedWeighted(bare, impacts)).toBeCloseTo((11.9 / 36.3) * 100, 9);
-    expect(expectedWeighted(k3s, impacts)).toBeCloseTo((31.3 / 47.0) * 100, 9);
+    // Hand-checked values: bare 10.5/36.3, k3s-node 29.9/47.0 (the two high-impact
+    // controls on undeclared options, 0.7 each, count as errors).
+    expect(expectedWeighted(bare, impacts)).toBeCloseTo((10.5 / 36.3) * 100, 9);
+    expect(expectedWeighted(k3s, impacts)).toBeCloseTo((29.9 / 47.0) * 100, 9);
   });
 
-  it('declares every option the catalogue reads, except the one nixos-25.05 does not have', () => {
+  it('declares every option the catalogue reads, except the three this imitation does not have', () => {
     const missing = new Set<string>();
     for (const r of result.results) for (const c of [...r.checks, ...r.applicability]) if (c.status === 'error') missing.add(c.path);
     // systemd.coredump.settings arrived after nixos-25.05 (which has extraConfig only); the
     // control's anyOf branch on it errors, its other checks decide (see EXPECTED.md).
-    expect([...missing]).toEqual(['systemd.coredump.settings.Coredump.Storage']);
+    // firewalld and the old xserver autoLogin path are not imitated: their controls error.
+    expect([...missing].sort()).toEqual(['services.firewalld.enable', 'services.xserver.displayManager.autoLogin.user', 'systemd.coredump.settings.Coredump.Storage']);
+  });
+
+  it('errors a control on an undeclared option, naming that option, not a sibling check', () => {
+    const firewall = verdict('bare', 'firewall-enabled');
+    expect(firewall.status).toBe('error');
+    expect(firewall.message).toBe('services.firewalld.enable: no option is declared at services.firewalld.enable in this configuration');
+    expect(firewall.checks[firewall.decidedBy!.index]!.path).toBe('services.firewalld.enable');
   });
 
   it('on bare, skips the sshd controls (sshd off) and fails on NixOS defaults', () => {
@@ -283,7 +295,7 @@ describe('compliance verdicts on the offline example flake', () => {
     expect(nullok.status).toBe('fail');
     expect(nullok.checks[0]!.value).toBe(true);
     expect(['default', 'upstream']).toContain(nullok.checks[0]!.valueSource);
-    expect(nullok.checks[0]!.evidence!.definitions[0]).toMatchObject({ localFile: 'fixtures/offline/nixos-options/security.nix', upstream: true, priority: 100 });
+    expect(nullok.checks[0]!.evidence!.definitions[0]).toMatchObject({ localFile: 'fixtures/offline/nixos-options/security.nix', origin: 'upstream', priority: 100 });
 
     const ptrace = verdict('bare', 'kernel-ptrace-restricted');
     expect(ptrace.status).toBe('fail');
@@ -293,7 +305,7 @@ describe('compliance verdicts on the offline example flake', () => {
       localFile: 'fixtures/offline/nixos-options/boot.nix',
       line: lineOf('fixtures/offline/nixos-options/boot.nix', /"kernel\.yama\.ptrace_scope" = lib\.mkDefault 0/),
       priority: 1000,
-      upstream: true,
+      origin: 'upstream',
     });
 
     // security.sudo.configFile is derived by the imitated sudo module: no use_pty on bare.

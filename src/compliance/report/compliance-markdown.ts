@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { Score } from '../score.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { decidingCheck, describeCheck, findingLocation } from './finding-location.js';
 
 const pct = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)}%`);
 const counts = (s: Score) => `${s.counts.pass} pass, ${s.counts.fail} fail, ${s.counts.error} error, ${s.counts.waived} waived, ${s.counts['not-applicable']} n/a, ${s.counts.manual} manual`;
@@ -33,7 +33,7 @@ export function renderComplianceMarkdown(r: ComplianceResult): string {
       const check = decidingCheck(f);
       const where = findingLocation(f, r);
       lines.push(
-        `| ${f.host} | \`${f.controlId}\` ${cell(f.title)} | ${f.severity} | ${check ? cell(`${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`) : cell(f.message ?? '')} | ${where ? `${where.file}${where.line ? `:${where.line}` : ''}` : ''} |`,
+        `| ${f.host} | \`${f.controlId}\` ${cell(f.title)} | ${f.severity} | ${check ? cell(describeCheck(check)) : cell(f.message ?? '')} | ${where ? `${where.file}${where.line ? `:${where.line}` : ''}` : ''} |`,
       );
     }
     lines.push('');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import type { Severity } from '../types.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { decidingCheck, describeCheck, findingLocation } from './finding-location.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
 /** GitHub sorts code-scanning alerts by this (0.1-10). */
@@ -34,7 +34,7 @@ export function buildSarif(r: ComplianceResult): object {
     .map((x) => {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
-      const detail = check ? ` ${check.path} is ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : 'unset'}: ${describeValueSource(check)}.` : '';
+      const detail = check ? ` ${describeCheck(check)}.` : '';
       return {
         ruleId: x.controlId,
         level: x.status === 'error' ? 'error' : LEVEL[x.severity],

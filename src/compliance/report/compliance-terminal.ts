@@ -1,6 +1,6 @@
 import { mostSevereFirst } from '../types.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { decidingCheck, describeValueSource, findingLocation } from './finding-location.js';
+import { decidingCheck, describeCheck, findingLocation } from './finding-location.js';
 
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '  n/a' : `${n.toFixed(1).padStart(5)}%`);
 
@@ -14,8 +14,7 @@ export function formatComplianceTerminal(r: ComplianceResult, maxFindings = 40):
     const check = decidingCheck(f);
     const where = findingLocation(f, r);
     lines.push(`${f.status.toUpperCase()} [${f.severity}] ${f.host} ${f.controlId}: ${f.title}`);
-    if (check) lines.push(`  ${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}: ${describeValueSource(check)}`);
-    if (check?.error) lines.push(`  ${check.error.split('\n')[0]}`);
+    if (check) lines.push(`  ${describeCheck(check)}`);
     if (where) lines.push(`  at ${where.file}${where.line ? `:${where.line}` : ''}`);
   }
   if (failing.length > maxFindings) lines.push(`… and ${failing.length - maxFindings} more findings (see reports/compliance.md)`);

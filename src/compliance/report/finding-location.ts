@@ -4,7 +4,7 @@ import type { ComplianceResult } from '../run-comply.js';
 
 /** The check that decided a failing or erroring control. */
 export function decidingCheck(result: ControlResult): CheckResult | undefined {
-  return result.checks.find((c) => c.status === 'fail') ?? result.checks.find((c) => c.status === 'error') ?? result.applicability.find((c) => c.status === 'error');
+  return result.decidedBy ? result[result.decidedBy.list][result.decidedBy.index] : undefined;
 }
 
 /**
@@ -19,8 +19,19 @@ export function findingLocation(result: ControlResult, compliance: ComplianceRes
   return entry ? { file: entry } : undefined;
 }
 
+/** A check in one line: `path = value; where it came from`, or `path: the error` when it could not be evaluated. */
+export function describeCheck(check: CheckResult): string {
+  if (check.status === 'error') return `${check.path}: ${firstLine(check.error ?? 'evaluation failed')}`;
+  return `${check.path} = ${check.exists || check.valueSource === 'documented-default' ? JSON.stringify(check.value) : '(unset)'}; ${describeValueSource(check)}`;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!;
+}
+
 /** One line on where the value came from: "set by X:12 (mkForce); overriding Y:88 (mkDefault)". */
 export function describeValueSource(check: CheckResult): string {
+  if (check.status === 'error') return `no value: ${firstLine(check.error ?? 'evaluation failed')}`;
   switch (check.valueSource) {
     case 'documented-default':
       return `not set anywhere; effective default ${JSON.stringify(check.value)} (${check.note ?? 'documented default'})`;
