@@ -1,8 +1,14 @@
 /**
  * Choosing the line of a definition among the assignments a file makes: only those whose
  * priority and value agree with what the module system reports for the definition
- * count, and when they sit in different conditional branches (mkIf, mkMerge elements,
- * if-then-else), the choice is left open: the candidates are reported, never a guess.
+ * count, and when they sit in different branches (mkIf, mkMerge elements, if-then-else),
+ * the choice is left open: the candidates are reported, never a guess.
+ *
+ * One deduction narrows the branches: the module system says how many definitions of the
+ * option the file made. A branch is surely taken when every branch that assigns the
+ * option depends on at least its conditions (the plain block next to an extra
+ * `mkIf c { ... }`); when the surely taken branches are as many as the definitions, the
+ * others were not taken.
  */
 import { deepEqual } from '../match/deep-equal.js';
 import type { PathSegment } from '../nix/request.js';
@@ -11,6 +17,10 @@ import type { Assignment, Segment } from './nix-assignments.js';
 export interface DefinitionQuery {
   /** The full config path the definition sets (option path and key below it). */
   path: readonly PathSegment[];
+  /** How many segments of `path` name the option (the rest is a key inside its value). */
+  optionDepth?: number;
+  /** How many definitions of the option the file made at the definition's level, when known. */
+  definitionsInFile?: number;
   /** Its priority for that path, when known. */
   priority?: number | null;
   /** What it sets there, as the engine sketched it (opaque parts are unknown). */
@@ -24,16 +34,38 @@ const OPAQUE_KEY = '_nixcheckOpaque';
 
 export function chooseDefinitionLine(assignments: readonly Assignment[], query: DefinitionQuery): LineAnswer {
   const target = query.path.map(String);
+  const optionDepth = query.optionDepth ?? target.length;
+  const taken = takenBranches(assignments, target.slice(0, optionDepth), query.definitionsInFile);
   const groups = new Map<number, number[]>();
   for (const a of assignments) {
     const relation = relate(a, target);
     if (!relation || !compatible(a, relation, target.length, query)) continue;
+    if (taken && !taken.has(definitionBranch(a, optionDepth))) continue;
     const key = definitionBranch(a, target.length);
     groups.set(key, [...(groups.get(key) ?? []), a.line]);
   }
-  const firsts = [...groups.values()].map((lines) => Math.min(...lines)).sort((x, y) => x - y);
+  const firsts = [...new Set([...groups.values()].map((lines) => Math.min(...lines)))].sort((x, y) => x - y);
   if (firsts.length === 1) return { line: firsts[0]! };
   return firsts.length > 1 ? { candidates: firsts } : {};
+}
+
+/**
+ * The option's branches in this file that were surely taken, when they account for every
+ * definition. Only when every branch that may assign the option surely does when taken
+ * (no whole value of unknown content above the option).
+ */
+function takenBranches(assignments: readonly Assignment[], option: readonly string[], definitions: number | undefined): Set<number> | undefined {
+  if (definitions === undefined) return undefined;
+  const conditions = new Map<number, Set<string>>();
+  for (const a of assignments) {
+    const relation = relate(a, option);
+    if (!relation) continue;
+    if (relation.kind === 'above') return undefined;
+    conditions.set(definitionBranch(a, option.length), new Set(a.branches.filter((b) => b.depth <= option.length && b.condition !== undefined).map((b) => b.condition!)));
+  }
+  const all = [...conditions.values()];
+  const sure = [...conditions].filter(([, own]) => all.every((other) => [...own].every((c) => other.has(c)))).map(([id]) => id);
+  return sure.length === definitions ? new Set(sure) : undefined;
 }
 
 type Relation = { kind: 'same' } | { kind: 'below'; sub: string[] } | { kind: 'above'; sub: string[] };

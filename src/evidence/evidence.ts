@@ -1,7 +1,7 @@
 import type { RawDefinition, RawEvidence } from '../nix/request.js';
 import type { DefinitionSite, Evidence, SourceSite } from '../result/model.js';
 import { formatAttrPath } from '../suite/attr-path.js';
-import { definitionOrigin } from './origin.js';
+import { definitionOrigin, INLINE_MODULE_FILE } from './origin.js';
 import type { SourceLocator } from './source-locator.js';
 
 export function priorityName(priority: number | null | undefined): string | undefined {
@@ -33,7 +33,14 @@ export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator, 
     const found = declared
       ? { line: declared }
       : where && origin !== 'with'
-        ? await locator.locateDefinition(where, { path: fullPath, priority: d.priority, ...('value' in d ? { value: d.value } : {}) })
+        ? await locator.locateDefinition(where, {
+            path: fullPath,
+            optionDepth: raw.option.length,
+            priority: d.priority,
+            ...('value' in d ? { value: d.value } : {}),
+            // The module system names no file for inline modules: their count says nothing about one file.
+            ...(origin === 'inline' ? {} : { definitionsInFile: d.definitionsInFile }),
+          })
         : {};
     // An inline module is only placed in the listing file when it is found there.
     const shownFile = where && (origin !== 'inline' || 'line' in found || 'candidates' in found) ? { localFile: locator.display(where) } : {};
@@ -102,7 +109,10 @@ export function describeSite(d: DefinitionSite): string {
   const priority = d.priority !== undefined ? ` (${priorityName(d.priority)})` : '';
   if (d.origin === 'with') return `with: override${priority}`;
   const at = d.line ? `:${d.line}` : d.candidates ? `, line ${orList(d.candidates)}` : '';
-  if (d.origin === 'inline') return `inline module${d.localFile ? ` in ${d.localFile}${at}` : ''}${priority}`;
+  if (d.origin === 'inline') {
+    const name = d.file === INLINE_MODULE_FILE ? '' : ` "${d.file}"`;
+    return `inline module${name}${d.localFile ? ` in ${d.localFile}${at}` : ''}${priority}`;
+  }
   return `${d.localFile ?? d.file}${at}${priority}`;
 }
 

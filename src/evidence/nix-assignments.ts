@@ -5,6 +5,9 @@
  * (mkForce, mkDefault, mkOverride N), its value when it is a literal, and which
  * conditional branch (mkIf, mkMerge element, if-then-else, `//` operand) it sits in.
  *
+ * Each branch is one definition in the module system's eyes: a mkMerge element, an mkIf
+ * content, a module of a module list. (`a // b` is one definition.)
+ *
  * The module system records a definition's file but never its line; this is how a line
  * is found. It reads text, so it can be wrong: callers choose among these assignments
  * only where priority and value agree with what the module system reports, and say so
@@ -29,6 +32,11 @@ export interface Branch {
   id: number;
   /** Length of the attribute path at which the branch was opened. */
   depth: number;
+  /**
+   * The condition it depends on, as written (`cfg.enable`; `!(c)` for an else branch);
+   * none for a mkMerge element or a module of a module list, which are always there.
+   */
+  condition?: string;
 }
 
 export interface Assignment {
@@ -113,12 +121,17 @@ class Parser {
     this.i++;
   }
 
-  private branch(ctx: Context, depth = ctx.path?.length ?? 0): Branch[] {
-    return [...ctx.branches, { id: ++this.branchIds, depth }];
+  private branch(ctx: Context, depth = ctx.path?.length ?? 0, condition?: string): Branch[] {
+    return [...ctx.branches, { id: ++this.branchIds, depth, ...(condition !== undefined ? { condition } : {}) }];
   }
 
-  private inBranch(ctx: Context): Context {
-    return { ...ctx, branches: this.branch(ctx) };
+  private inBranch(ctx: Context, condition?: string): Context {
+    return { ...ctx, branches: this.branch(ctx, undefined, condition) };
+  }
+
+  /** The source text of the tokens from `start` up to the current one, as a condition's identity. */
+  private textFrom(start: number): string {
+    return this.tokens.slice(start, this.i).map((t) => t.text).join(' ');
   }
 
   private wrap(ctx: Context, priority: number | null): Context {
@@ -148,11 +161,13 @@ class Parser {
     }
     if (this.is('if')) {
       this.i++;
+      const start = this.i;
       this.expression(NOT_CONFIG);
+      const condition = this.textFrom(start);
       this.expect('then');
-      this.expression(this.inBranch(ctx));
+      this.expression(this.inBranch(ctx, condition));
       this.expect('else');
-      this.expression(this.inBranch(ctx));
+      this.expression(this.inBranch(ctx, `!(${condition})`));
       return OPAQUE;
     }
     if (this.isLambda()) {
@@ -200,7 +215,7 @@ class Parser {
     this.expect(':');
   }
 
-  /** Applications joined by binary operators: only the operands of `//` stay config. */
+  /** Applications joined by binary operators: only the operands of `//` stay config (one definition). */
   private operators(ctx: Context): Shape {
     const start = this.i;
     const operands = [start];
@@ -223,7 +238,7 @@ class Parser {
     const update = ops.every((o) => o === '//');
     for (const at of operands) {
       this.i = at;
-      this.application(update ? this.inBranch(ctx) : NOT_CONFIG);
+      this.application(update ? ctx : NOT_CONFIG);
     }
     this.i = end;
     return update ? OPAQUE : this.record(ctx, OPAQUE);
@@ -295,8 +310,9 @@ class Parser {
         return this.atEnd() ? OPAQUE : this.opaqueRest(ctx);
       }
       if (name === 'mkIf' || name === 'optionalAttrs') {
+        const start = this.i;
         this.skipAtom();
-        return this.lastArgument(this.inBranch(ctx));
+        return this.lastArgument(this.inBranch(ctx, this.textFrom(start)));
       }
     }
     this.i = head;

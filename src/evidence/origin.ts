@@ -1,8 +1,10 @@
 /**
  * Whose a definition is, from the file the module system names for it. Only files that
  * are positively upstream count as upstream: under the target's `modulesPath` (NixOS:
- * nixpkgs' nixos/modules) or matching an `upstream:` glob. A store path that maps to no
- * local file is not enough: it may be a flake input, or the user's own code.
+ * nixpkgs' nixos/modules), matching an `upstream:` glob, or the module system's own
+ * module. A store path that maps to no local file is not enough: it may be a flake
+ * input, or the user's own code. A name that is not a path belongs to a module written
+ * inline (the module system's `<unknown-file>`, or the module's own `_file` label).
  */
 import { WITH_MODULE_FILE } from '../nix/request.js';
 import type { DefinitionOrigin } from '../result/model.js';
@@ -10,6 +12,8 @@ import type { SourceLocator } from './source-locator.js';
 
 /** What the module system names as the file of a module listed inline (not a path). */
 export const INLINE_MODULE_FILE = '<unknown-file>';
+/** The module system's own module (`_module.args`, ...), as nixpkgs' lib names it. */
+const MODULE_SYSTEM_FILE = 'lib/modules.nix';
 
 export interface Origin {
   origin: DefinitionOrigin;
@@ -19,7 +23,9 @@ export interface Origin {
 
 export function definitionOrigin(file: string, modulesPath: string | null, locator: SourceLocator): Origin {
   if (file === WITH_MODULE_FILE) return { origin: 'with' };
-  if (file === INLINE_MODULE_FILE) return { origin: 'inline' };
+  if (file === MODULE_SYSTEM_FILE) return { origin: 'upstream' };
+  // `<unknown-file>`, or a name an inline module gave itself (`_file = "my test module"`).
+  if (!file.startsWith('/')) return { origin: 'inline' };
   const local = locator.toLocal(file);
   if (modulesPath && isUnder(file, modulesPath)) return { origin: 'upstream', ...(local ? { local } : {}) };
   if (!local) return { origin: 'external' };

@@ -205,8 +205,11 @@ in
       # (no file to load it from).
       withoutDefinitions = t: depth: loc: files:
         let
-          keys = unique (concatLists (map keysOf files));
-          loadable = keys != [ ] && all (k: substring 0 1 k == "/") keys;
+          # The `with:` module's definitions go by going back to the result it extends.
+          start = if !(elem withFile files) then t else if depth == 0 && base != null then base else null;
+          others = filter (f: f != withFile) files;
+          keys = unique (concatLists (map keysOf others));
+          loadable = all (k: substring 0 1 k == "/") keys && (others == [ ] || keys != [ ]);
           copy = key:
             let
               v = callModule (import (/. + key));
@@ -216,9 +219,9 @@ in
             in
             kept // { _file = v._file or key; key = "${key}#nixcheck-without-definitions"; config = without loc config; };
         in
-        if files == [ withFile ] && base != null && depth == 0 then base
-        else if !canExtend || !loadable || elem withFile files then null
-        else t.extendModules { modules = [ { disabledModules = map (k: /. + k) keys; } ] ++ map copy keys; };
+        if start == null || !loadable || !canExtend then null
+        else if others == [ ] then start
+        else start.extendModules { modules = [ { disabledModules = map (k: /. + k) keys; } ] ++ map copy keys; };
 
       # The option at `path` in `t`, with its winning files and priority.
       levelIn = t: path: safe null (
@@ -232,11 +235,17 @@ in
           in
           if !(isInt highestPrio) then null else deepSeq [ files loc ] (l // { inherit files highestPrio loc; }));
 
-      # Shared by every path below the same option.
-      firstLevels = listToAttrs (concatLists (map
-        (path: let l = levelIn target path; in
-          if l == null || l.highestPrio >= 1500 then [ ] else [ { name = toJSON l.loc; value = withoutDefinitions target 0 l.loc (unique l.files); } ])
-        paths));
+      # Shared by every path below the same option. Only the options tree is walked to
+      # name them: an option's definitions are looked at when a path below it asks, so
+      # that one path's error never surfaces while another is evaluated.
+      firstLevels = builtins.mapAttrs
+        (_: option: safe null (
+          let files = map (d: toString d.file) option.definitionsWithLocations; in
+          withoutDefinitions target 0 (map toString option.loc) (unique files)))
+        (listToAttrs (concatLists (map
+          (path: let f = findOption (target.options or { }) path; in
+            if f.found then [ { name = toJSON (genList (elemAt path) f.depth); value = f.option; } ] else [ ])
+          paths)));
 
       # The definitions of `path`, level by level: what won, then what would have won
       # without it, ... A level that cannot be looked at ends the list as incomplete.
@@ -245,9 +254,11 @@ in
           go = t: excluded: n:
             let
               here = levelIn t path;
-              clean = here != null && !(any (f: elem f excluded) here.files);
+              # The copies really lack the option: none of their files defines it again (the
+              # declared default is defined in the declaring file, which may be one of them).
+              clean = here != null && (here.highestPrio >= 1500 || !(any (f: elem f excluded) here.files));
               next =
-                if n == 0 then firstLevels.${toJSON here.loc} or (withoutDefinitions t n here.loc (unique here.files))
+                if n == 0 && firstLevels ? ${toJSON here.loc} then firstLevels.${toJSON here.loc}
                 else withoutDefinitions t n here.loc (unique here.files);
             in
             if !clean then [ incomplete ]
@@ -264,8 +275,10 @@ in
       keyDefinitions = level:
         let
           defs = safe [ ] (let d = level.option.definitionsWithLocations; in deepSeq (map (x: x.file) d) d);
+          inFile = file: length (filter (x: toString x.file == file) defs);
           at = d: def: {
             file = toString d.file;
+            definitionsInFile = inFile (toString d.file);
             inherit (def) present;
             priority = if isInt def.priority then def.priority else level.highestPrio;
             value = def.value or null;
@@ -275,10 +288,10 @@ in
         in
         if rest == [ ] then map (d: at d { present = true; priority = null; inherit (d) value; }) defs
         else if isInt (head rest) && defs != [ ] && all (d: isList d.value) defs then
-          [ (if owner == null then { file = null; present = "unknown"; priority = null; value = null; } else at owner owner) ]
+          [ (if owner == null then { file = null; present = "unknown"; priority = null; value = null; definitionsInFile = 0; } else at owner owner) ]
         else map (d: at d (safe unknown (definitionFor d.value rest))) defs;
 
-      site = d: { inherit (d) file priority; value = sketch 0 d.value; };
+      site = d: { inherit (d) file priority definitionsInFile; value = sketch 0 d.value; };
     in
     {
       inherit modulesPath;

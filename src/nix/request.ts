@@ -32,6 +32,8 @@ export interface RawDefinition {
   file: string;
   /** Its priority for the path asked about. */
   priority: number | null;
+  /** How many definitions of the option the same file made at this level (for telling its lines apart). */
+  definitionsInFile: number;
   /**
    * What it sets at the path, as far as it is plain data (scalars, short strings, small
    * lists and sets); `{ "_nixcheckOpaque": true }` stands for anything else.
