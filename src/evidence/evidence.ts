@@ -1,7 +1,8 @@
 import type { RawDefinition, RawEvidence } from '../nix/request.js';
 import type { DefinitionSite, Evidence, SourceSite } from '../result/model.js';
 import { formatAttrPath } from '../suite/attr-path.js';
-import { definitionOrigin, INLINE_MODULE_FILE } from './origin.js';
+import { inlineModuleLabel } from '../nix/module-files.js';
+import { definitionOrigin } from './origin.js';
 import type { SourceLocator } from './source-locator.js';
 
 export function priorityName(priority: number | null | undefined): string | undefined {
@@ -87,8 +88,10 @@ function sourceOf(definitions: readonly DefinitionSite[]): Evidence['source'] {
 export function describeDefinitions(evidence: Evidence): string {
   const sites = evidence.definitions.map(describeSite).join(', ');
   switch (evidence.source) {
-    case 'default':
-      return 'not set by any module: the declared default applies';
+    case 'default': {
+      const declared = evidence.definitions.find((d) => d.line !== undefined);
+      return `not set by any module: the declared default applies${declared ? ` (declared at ${declared.localFile ?? declared.file}:${declared.line})` : ''}`;
+    }
     case 'upstream':
       return `NixOS default: set only by upstream modules (${sites})${describeOverridden(evidence)}`;
     case 'unknown':
@@ -109,10 +112,7 @@ export function describeSite(d: DefinitionSite): string {
   const priority = d.priority !== undefined ? ` (${priorityName(d.priority)})` : '';
   if (d.origin === 'with') return `with: override${priority}`;
   const at = d.line ? `:${d.line}` : d.candidates ? `, line ${orList(d.candidates)}` : '';
-  if (d.origin === 'inline') {
-    const name = d.file === INLINE_MODULE_FILE ? '' : ` "${d.file}"`;
-    return `inline module${name}${d.localFile ? ` in ${d.localFile}${at}` : ''}${priority}`;
-  }
+  if (d.origin === 'inline') return `${inlineModuleLabel(d.file)}${d.localFile ? ` in ${d.localFile}${at}` : ''}${priority}`;
   return `${d.localFile ?? d.file}${at}${priority}`;
 }
 

@@ -6,14 +6,9 @@
  * input, or the user's own code. A name that is not a path belongs to a module written
  * inline (the module system's `<unknown-file>`, or the module's own `_file` label).
  */
-import { WITH_MODULE_FILE } from '../nix/request.js';
+import { isInlineModule, MODULE_SYSTEM_FILE, WITH_MODULE_FILE } from '../nix/module-files.js';
 import type { DefinitionOrigin } from '../result/model.js';
 import type { SourceLocator } from './source-locator.js';
-
-/** What the module system names as the file of a module listed inline (not a path). */
-export const INLINE_MODULE_FILE = '<unknown-file>';
-/** The module system's own module (`_module.args`, ...), as nixpkgs' lib names it. */
-const MODULE_SYSTEM_FILE = 'lib/modules.nix';
 
 export interface Origin {
   origin: DefinitionOrigin;
@@ -24,8 +19,7 @@ export interface Origin {
 export function definitionOrigin(file: string, modulesPath: string | null, locator: SourceLocator): Origin {
   if (file === WITH_MODULE_FILE) return { origin: 'with' };
   if (file === MODULE_SYSTEM_FILE) return { origin: 'upstream' };
-  // `<unknown-file>`, or a name an inline module gave itself (`_file = "my test module"`).
-  if (!file.startsWith('/')) return { origin: 'inline' };
+  if (isInlineModule(file)) return { origin: 'inline' };
   const local = locator.toLocal(file);
   if (modulesPath && isUnder(file, modulesPath)) return { origin: 'upstream', ...(local ? { local } : {}) };
   if (!local) return { origin: 'external' };

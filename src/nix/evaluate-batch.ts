@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { packagePath } from '../util/package-root.js';
-import { WITH_MODULE_FILE, type BaseTarget, type EvalItem, type ItemOutcome, type RawEvidence, type Variant } from './request.js';
+import { WITH_MODULE_FILE } from './module-files.js';
+import type { BaseTarget, EvalItem, ItemOutcome, RawEvidence, Variant } from './request.js';
 import { nixErrorMessage } from './nix-cli.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 

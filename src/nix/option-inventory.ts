@@ -3,6 +3,7 @@ import type { ResolvedTarget } from '../target/resolve-target.js';
 import { InfrastructureError } from '../util/errors.js';
 import { globToRegExp } from '../util/glob.js';
 import { packagePath } from '../util/package-root.js';
+import { isInlineModule } from './module-files.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const INVENTORY_FILE = packagePath('src', 'nix', 'inventory.nix');
@@ -26,9 +27,9 @@ export interface InventoryOption {
   highestPrio: number | null;
   /** False when `files` could not be evaluated (an error, or the option was skipped). */
   filesKnown: boolean;
-  /** The declaring files that are the user's (under a root, not excluded). */
+  /** The declaring files that are the user's (under a root, not excluded; for an option declared inline, the file that lists its module). */
   userDeclarations: string[];
-  /** The defining files that are the user's. */
+  /** The defining files that are the user's (an inline module by its name, see src/evidence/origin.ts). */
   userFiles: string[];
 }
 
@@ -115,10 +116,14 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
     const attempt = await runInventory({ base, roots: extraRoots, skip, probeModulesPath }, options);
     if (attempt.answer) {
       const excluded = (options.excludeFiles ?? []).map(fileGlob);
-      const isUser = (file: string) => isUserFile(file, attempt.answer!.roots, attempt.answer!.modulesPath, excluded);
+      const isUser = (file: string) => isInlineModule(file) || isUserFile(file, attempt.answer!.roots, attempt.answer!.modulesPath, excluded);
       const inventoryOptions: InventoryOption[] = [];
       for (const raw of attempt.answer.options) {
-        const userDeclarations = raw.declarations.filter(isUser);
+        // An option declared inline is declared in the file that lists its module, where
+        // its declaration position is.
+        const userDeclarations = raw.declarations.flatMap((d) =>
+          isInlineModule(d) ? (raw.declarationPositions ?? []).map((p) => p.file).filter((f) => f.startsWith('/')).slice(0, 1) : isUser(d) ? [d] : [],
+        );
         const userFiles = raw.files.filter(isUser);
         if (userDeclarations.length === 0 && userFiles.length === 0) continue;
         inventoryOptions.push({

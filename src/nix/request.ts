@@ -11,9 +11,6 @@ export interface Variant {
   priority: number;
 }
 
-/** The file the module system names for a suite's `with:` definitions. */
-export const WITH_MODULE_FILE = 'nixcheck `with:` overrides';
-
 /** An attribute name, or a list index (a number; on an attribute set it names that attribute). */
 export type PathSegment = string | number;
 
