@@ -98,7 +98,7 @@ export interface CaseResult {
   message?: string;
   /** Nix's error message (ANSI stripped) when evaluation failed. */
   error?: string;
-  /** The whole `--show-trace` text of that error, when Nix gave one: what `throws:` is matched against (docs/suite-format.md). */
+  /** The `--show-trace` text of that error, when Nix gave one, as `throws:` is matched against it (src/match/throws-text.ts). */
   errorTrace?: string;
   /** throw: Nix reported an error; fatal: it ended the process (abort, recursion); timeout; target: the target itself failed to load. */
   errorReason?: 'throw' | 'fatal' | 'timeout' | 'target';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolveEvidence } from '../evidence/evidence.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
+import { throwsText } from '../match/throws-text.js';
 import { judge } from '../match/verdict.js';
 import type { Evaluator } from '../nix/evaluator.js';
 import type { CaseResult, TargetRef } from '../result/model.js';
@@ -100,7 +101,7 @@ export async function runSuites(
       ...(judgement.message ? { message: judgement.message } : {}),
       ...(outcome.status === 'value'
         ? { actual: outcome.value, exists: outcome.exists, ...(shownType(outcome.type) ? { actualType: shownType(outcome.type) } : {}) }
-        : { error: outcome.error, errorReason: outcome.reason, ...(outcome.trace !== undefined ? { errorTrace: outcome.trace } : {}) }),
+        : { error: outcome.error, errorReason: outcome.reason, ...(outcome.trace !== undefined ? { errorTrace: throwsText(outcome) } : {}) }),
       ...(evidence ? { evidence } : {}),
       durationMs: answer.durationMs,
       cached: answer.cached,
