@@ -50,7 +50,13 @@ export interface Assignment {
   branches: Branch[];
 }
 
-const PRIORITY_WRAPPERS: Record<string, number> = { mkForce: 50, mkVMOverride: 10, mkImageMediaOverride: 60, mkDefault: 1000, mkOptionDefault: 1500 };
+const PRIORITY_WRAPPERS = new Map([
+  ['mkForce', 50],
+  ['mkVMOverride', 10],
+  ['mkImageMediaOverride', 60],
+  ['mkDefault', 1000],
+  ['mkOptionDefault', 1500],
+]);
 const ORDER_WRAPPERS = new Set(['mkBefore', 'mkAfter', 'mkOrder', 'mkFixStrictness']);
 const CONDITIONALS = new Set(['mkIf', 'optionalAttrs', 'mkMerge']);
 /** Attributes of a module that are not config. */
@@ -88,7 +94,7 @@ export function findAssignments(source: string): Assignment[] {
   } catch {
     return [];
   }
-  return parser.found.sort((a, b) => a.line - b.line);
+  return parser.found.sort((a, b) => a.line - b.line || a.path.length - b.path.length);
 }
 
 /** A module list: `imports = [ ... ]`, or `modules = [ ... ]` outside config (evalModules, nixosSystem). */
@@ -295,7 +301,8 @@ class Parser {
     const head = this.i;
     const name = this.peek()!.kind === 'id' ? this.wrapperName() : undefined;
     if (name !== undefined && !this.atEnd()) {
-      if (name in PRIORITY_WRAPPERS) return this.lastArgument(this.wrap(ctx, PRIORITY_WRAPPERS[name]!));
+      const priority = PRIORITY_WRAPPERS.get(name);
+      if (priority !== undefined) return this.lastArgument(this.wrap(ctx, priority));
       if (name === 'mkOverride') {
         const p = this.peek()!;
         this.skipAtom();
@@ -316,8 +323,7 @@ class Parser {
       }
     }
     this.i = head;
-    const shape = this.atom(ctx);
-    return this.atEnd() ? shape : this.opaqueRest(ctx);
+    return this.lastArgument(ctx);
   }
 
   /** The name a dotted reference ends in (`lib.mkIf` -> mkIf) when it is a wrapper, consuming it. */
@@ -329,13 +335,18 @@ class Parser {
       if (t.kind !== 'id') return undefined;
       name = t.text;
     }
-    return CONDITIONALS.has(name) || ORDER_WRAPPERS.has(name) || name in PRIORITY_WRAPPERS || name === 'mkOverride' ? name : undefined;
+    return CONDITIONALS.has(name) || ORDER_WRAPPERS.has(name) || PRIORITY_WRAPPERS.has(name) || name === 'mkOverride' ? name : undefined;
   }
 
-  /** A wrapper's last argument: one atom (anything more makes the value unknown). */
+  /** One atom as the value (a wrapper's last argument); anything after it makes the value unknown. */
   private lastArgument(ctx: Context): Shape {
-    const shape = this.atom(ctx);
-    return this.atEnd() ? shape : this.opaqueRest(ctx);
+    const start = this.i;
+    this.skipAtom();
+    const single = this.atEnd();
+    this.i = start;
+    if (single) return this.atom(ctx);
+    this.atom(NOT_CONFIG);
+    return this.opaqueRest(ctx);
   }
 
   /**
