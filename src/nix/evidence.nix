@@ -128,7 +128,9 @@ let
   # --- values as a sketch, for finding a definition's line by text ---------------------
 
   # Scalars, short strings and small lists and sets of them; anything else (functions,
-  # derivations, large or deep values, errors) is opaque. Never forces a derivation.
+  # derivations, large or deep values, errors) is opaque. Only winning definitions are
+  # sketched, whose values the merged value has forced already; a property wrapper inside
+  # one (a key that lost within it) stays opaque, unforced. Never forces a derivation.
   opaque = { _nixcheckOpaque = true; };
   sketch = depth: v:
     let
@@ -140,8 +142,7 @@ let
         else if depth >= 4 then opaque
         else if t == "list" then (if length v <= 32 then map (sketch (depth + 1)) v else opaque)
         else if t == "set" then
-          (if wrapperOf v == "override" || wrapperOf v == "order" then sketch depth v.content
-           else if (v.type or null) == "derivation" || v ? _type || length (attrNames v) > 64 then opaque
+          (if (v.type or null) == "derivation" || v ? _type || length (attrNames v) > 64 then opaque
            else mapAttrs (_: sketch (depth + 1)) v)
         else opaque);
     in
@@ -291,7 +292,10 @@ in
           [ (if owner == null then { file = null; present = "unknown"; priority = null; value = null; definitionsInFile = 0; } else at owner owner) ]
         else map (d: at d (safe unknown (definitionFor d.value rest))) defs;
 
-      site = d: { inherit (d) file priority definitionsInFile; value = sketch 0 d.value; };
+      # A losing definition's value was never needed: looking at it could fail where the
+      # configuration does not, so its line is told by priority alone.
+      site = d: { inherit (d) file priority definitionsInFile; };
+      winner = d: site d // { value = sketch 0 d.value; };
     in
     {
       inherit modulesPath;
@@ -328,7 +332,7 @@ in
           declarationPositions = safe [ ] (deepSeq (option.declarationPositions or [ ]) (option.declarationPositions or [ ]));
           priority = if source == "unknown" || present == [ ] then null else best;
           inherit source modulesPath;
-          definitions = map site (if source == "unknown" then present else winners);
+          definitions = map winner (if source == "unknown" then present else winners);
           overridden = if source == "unknown" then [ ] else map site losers;
           # false: a level below the winners could not be looked at, so more may have lost.
           overriddenKnown = source != "unknown" && complete;

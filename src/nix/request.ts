@@ -32,8 +32,9 @@ export interface RawDefinition {
   /** How many definitions of the option the same file made at this level (for telling its lines apart). */
   definitionsInFile: number;
   /**
-   * What it sets at the path, as far as it is plain data (scalars, short strings, small
-   * lists and sets); `{ "_nixcheckOpaque": true }` stands for anything else.
+   * What a winning definition sets at the path, as far as it is plain data (scalars,
+   * short strings, small lists and sets); `{ "_nixcheckOpaque": true }` stands for
+   * anything else. Absent for losing definitions (their values are never forced).
    */
   value?: unknown;
 }
