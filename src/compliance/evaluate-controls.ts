@@ -5,6 +5,7 @@
  */
 import { formatValue } from '../util/format-value.js';
 import { resolveEvidence } from '../evidence/evidence.js';
+import { addFullEvidence } from '../evidence/overridden.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { match, type Observed } from '../match/matchers.js';
 import { isSysctlPath } from '../match/verdict.js';
@@ -85,6 +86,23 @@ export async function evaluateControls(
   }
   options.events.emit({ type: 'run-start', cases: controls.length * hosts.length, targets: hosts.length });
   const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
+  const indexOf = (host: string, check: PathCheck) => index.get(`${host}\u0000${JSON.stringify(check.attrPath)}`)!;
+
+  // A failing check's report explains its value: look for what that value overrode too.
+  const explained = [
+    ...new Set(
+      hosts.flatMap(({ host }) =>
+        controls.flatMap((control) =>
+          pathChecks(control.checks).flatMap((check) => {
+            const i = indexOf(host, check);
+            const o = answers[i]!.outcome;
+            return o.status === 'value' && o.exists && o.evidence && judgeCheck(check, o, undefined).status === 'fail' ? [i] : [];
+          }),
+        ),
+      ),
+    ),
+  ];
+  await addFullEvidence(requests, answers, explained, options.evaluator, options.jobs, stats);
 
   const evidenceCache = new Map<number, Promise<Evidence | undefined>>();
   const evidenceOf = (i: number): Promise<Evidence | undefined> => {
@@ -97,7 +115,7 @@ export async function evaluateControls(
     return e;
   };
   const judgePath = async (host: string, check: PathCheck): Promise<CheckResult> => {
-    const i = index.get(`${host}\u0000${JSON.stringify(check.attrPath)}`)!;
+    const i = indexOf(host, check);
     return judgeCheck(check, answers[i]!.outcome, await evidenceOf(i));
   };
 
@@ -148,7 +166,7 @@ export async function evaluateControls(
   }
   const entryFiles: Record<string, string> = {};
   for (const { host } of hosts) {
-    const i = index.get(`${host}\u0000${JSON.stringify(HOST_NAME_CHECK.attrPath)}`)!;
+    const i = indexOf(host, HOST_NAME_CHECK);
     const file = (await evidenceOf(i))?.definitions[0]?.localFile;
     if (file) entryFiles[host] = file;
   }

@@ -72,7 +72,7 @@ export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator, 
     source: raw.source === 'set' ? sourceOf(definitions) : raw.source,
     definitions,
     overridden,
-    overriddenKnown: raw.overriddenKnown,
+    ...(raw.overriddenKnown !== null ? { overriddenKnown: raw.overriddenKnown } : {}),
     declarations,
   };
 }
@@ -104,7 +104,7 @@ export function describeDefinitions(evidence: Evidence): string {
 /** What the winning definitions overrode, as a suffix: `; overriding a.nix:3 (normal)`. */
 export function describeOverridden(evidence: Evidence): string {
   const lost = evidence.overridden.map(describeSite).join(', ');
-  if (evidence.overriddenKnown) return lost ? `; overriding ${lost}` : '';
+  if (evidence.overriddenKnown !== false) return lost ? `; overriding ${lost}` : '';
   return lost ? `; overriding ${lost} and possibly more` : '; what it overrides is unknown';
 }
 

@@ -84,7 +84,7 @@ let
       inherit target;
       base = if variantConfigs.${id} == null then null else base;
       withFile = request.withFile;
-      paths = map (item: item.path) (builtins.filter (item: item.variant == id && item.evidence && item.root == "config") request.items);
+      paths = map (item: item.path) (builtins.filter (item: item.variant == id && item.evidence == "full" && item.root == "config") request.items);
     })
     variants;
   variantConfigs = builtins.listToAttrs (map (v: { name = v.id; value = v.config; }) request.variants);
@@ -99,8 +99,9 @@ let
       # `names`: only the attribute names (listing hosts without evaluating them).
       value = if !found.exists then null else if item.names or false then builtins.attrNames found.value else toData found.value;
       type = if found.exists then nixType found.value else null;
-      evidenceAnswer = if item.evidence && item.root == "config" && found.exists
-        then safe null (let e = evidenceContexts.${item.variant}.evidenceFor item.path found.value; in deepSeq e e)
+      # `evidence`: false, true, or "full" (also what lost the whole option).
+      evidenceAnswer = if item.evidence != false && item.root == "config" && found.exists
+        then safe null (let e = evidenceContexts.${item.variant}.evidenceFor item.path found.value (item.evidence == "full"); in deepSeq e e)
         else null;
       # Whether an option is declared along a config path: a missing key inside a declared
       # option (no /tmp file system) differs from an option this system does not have.

@@ -248,9 +248,9 @@ in
             if f.found then [ { name = toJSON (genList (elemAt path) f.depth); value = f.option; } ] else [ ])
           paths)));
 
-      # The definitions of `path`, level by level: what won, then what would have won
-      # without it, ... A level that cannot be looked at ends the list as incomplete.
-      levels = path:
+      # The definitions of `path`, level by level: what won, then (`deep`) what would have
+      # won without it, ... A level not looked at ends the list as incomplete.
+      levels = path: deep:
         let
           go = t: excluded: n:
             let
@@ -265,7 +265,7 @@ in
             if !clean then [ incomplete ]
             else [ here ] ++ (
               if here.highestPrio >= 1500 then [ ]
-              else if n + 1 >= maxLevels || next == null then [ incomplete ]
+              else if !deep || n + 1 >= maxLevels || next == null then [ incomplete ]
               else go next (excluded ++ here.files) (n + 1));
         in
         go target [ ] 0;
@@ -300,9 +300,9 @@ in
     {
       inherit modulesPath;
 
-      evidenceFor = path: value:
+      evidenceFor = path: value: deep:
         let
-          found = levels path;
+          found = levels path deep;
           first = head found;
           complete = !(any (l: l.incomplete or false) found);
           definitions = concatLists (map keyDefinitions (filter (l: !(l.incomplete or false)) found));
@@ -334,8 +334,9 @@ in
           inherit source modulesPath;
           definitions = map winner (if source == "unknown" then present else winners);
           overridden = if source == "unknown" then [ ] else map site losers;
-          # false: a level below the winners could not be looked at, so more may have lost.
-          overriddenKnown = source != "unknown" && complete;
+          # true: every definition that lost is listed; false: a level below the winners
+          # could not be looked at, so more may have lost; null: not looked for (not `deep`).
+          overriddenKnown = if source == "unknown" then false else if complete then true else if deep then false else null;
         };
     };
 }

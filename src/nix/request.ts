@@ -18,8 +18,12 @@ export interface EvalItem {
   variant: Variant;
   root: 'config' | 'attr';
   path: PathSegment[];
-  /** Also collect the module system's evidence (definitions, priority) for a config path. */
-  evidence: boolean;
+  /**
+   * Also collect the module system's evidence (definitions, priority) for a config path.
+   * `'full'`: also look for the definitions that lost the whole option, which costs an
+   * evaluation of the target per option and level (see src/evidence/overridden.ts).
+   */
+  evidence: boolean | 'full';
   /** Answer only the attribute names of the value (to list hosts without evaluating them). */
   names?: boolean;
 }
@@ -54,8 +58,8 @@ export interface RawEvidence {
   definitions: RawDefinition[];
   /** Definitions that lost: to a higher priority on the same key, or for the whole option. */
   overridden: RawDefinition[];
-  /** false when the definitions below the winners could not all be looked at. */
-  overriddenKnown: boolean;
+  /** false: the definitions below the winners could not all be looked at; null: not looked for (evidence not `'full'`). */
+  overriddenKnown: boolean | null;
 }
 
 export type ItemOutcome =

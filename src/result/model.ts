@@ -32,8 +32,13 @@ export interface Evidence {
   definitions: DefinitionSite[];
   /** Definitions that set the same value at a lower priority and lost ("hardening sets 0, the profile forces 1"). */
   overridden: DefinitionSite[];
-  /** false: not every definition that lost could be found, so `overridden` may be incomplete (or empty while something lost). */
-  overriddenKnown: boolean;
+  /**
+   * Whether `overridden` lists every definition that lost: true; false when not all could
+   * be found (it may be incomplete, or empty while something lost). Absent when
+   * definitions that lost the whole option were not looked for (a passing case's value:
+   * `overridden` then holds only what lost inside the winning definitions).
+   */
+  overriddenKnown?: boolean;
   declarations: SourceSite[];
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolveEvidence } from '../evidence/evidence.js';
+import { addFullEvidence } from '../evidence/overridden.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { throwsText } from '../match/throws-text.js';
 import { judge } from '../match/verdict.js';
@@ -65,7 +66,14 @@ export async function runSuites(
   }));
   options.events.emit({ type: 'run-start', cases: planned.length, targets: new Set(requests.map((r) => r.target.key)).size });
   const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
-  const answerFor = new Map(toEvaluate.map((p, i) => [p, answers[i]!]));
+  const judgements = toEvaluate.map((p, i) => judge(p.case.matchers, answers[i]!.outcome, p.case.path, p.case.root));
+  // A failing case's report explains its value: look for what that value overrode too.
+  const explained = toEvaluate.flatMap((_, i) => {
+    const o = answers[i]!.outcome;
+    return judgements[i]!.verdict === 'fail' && o.status === 'value' && o.exists && o.evidence ? [i] : [];
+  });
+  await addFullEvidence(requests, answers, explained, options.evaluator, options.jobs, stats);
+  const answerFor = new Map(toEvaluate.map((p, i) => [p, { ...answers[i]!, judgement: judgements[i]! }]));
 
   const cases: CaseResult[] = [];
   for (const p of planned) {
@@ -87,8 +95,7 @@ export async function runSuites(
       options.events.emit({ type: 'case', result: skipped });
       continue;
     }
-    const { outcome } = answer;
-    const judgement = judge(p.case.matchers, outcome, p.case.path, p.case.root);
+    const { outcome, judgement } = answer;
     const target = p.target.evalTarget.base;
     const evidence =
       outcome.status === 'value' && outcome.exists && outcome.evidence
