@@ -1,31 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseDefinitionLine, type DefinitionQuery } from '../../src/evidence/definition-line.js';
 import { findAssignments } from '../../src/evidence/nix-assignments.js';
+import { REPO } from '../helpers/paths.js';
 
 const choose = (text: string, query: DefinitionQuery) => chooseDefinitionLine(findAssignments(text), query);
 
-const BRANCHES = `{ config, lib, ... }:
-{
-  config = lib.mkMerge [
-    { s."k" = lib.mkDefault 1; }
-    (lib.mkIf config.on { s."k" = 2; })
-    (lib.mkIf (!config.on) { s."d" = 0; })
-    (lib.mkIf config.on { s."d" = 1; })
-    (lib.mkIf config.on { s."e" = 3; })
-    (lib.mkIf config.other { s."e" = 3; })
-  ];
-}`;
+/** The fixture file with one key set in several branches (mkDefault, mkIf on, mkIf !on). */
+const BRANCHES = readFileSync(join(REPO, 'fixtures/offline/evidence/lines/branches.nix'), 'utf8');
+const line = (text: string) => BRANCHES.split('\n').findIndex((l) => l.includes(text)) + 1;
 
 describe('the line of a definition', () => {
   it('is the assignment whose priority and value agree with the definition, not the first one', () => {
-    expect(choose(BRANCHES, { path: ['s', 'k'], optionDepth: 1, priority: 100, value: 2 })).toEqual({ line: 5 });
-    expect(choose(BRANCHES, { path: ['s', 'k'], optionDepth: 1, priority: 1000, value: 1 })).toEqual({ line: 4 });
-    expect(choose(BRANCHES, { path: ['s', 'd'], optionDepth: 1, priority: 100, value: 1 })).toEqual({ line: 7 });
+    expect(choose(BRANCHES, { path: ['s', 'k'], optionDepth: 1, priority: 100, value: 2 })).toEqual({ line: line('s."k" = 2') });
+    expect(choose(BRANCHES, { path: ['s', 'k'], optionDepth: 1, priority: 1000, value: 1 })).toEqual({ line: line('s."k" = lib.mkDefault 1') });
+    expect(choose(BRANCHES, { path: ['s', 'd'], optionDepth: 1, priority: 100, value: 1 })).toEqual({ line: line('s."d" = 1') });
   });
 
   it('lists the candidates when branches cannot be told apart, and none when nothing agrees', () => {
-    expect(choose(BRANCHES, { path: ['s', 'e'], optionDepth: 1, priority: 100, value: 3 })).toEqual({ candidates: [8, 9] });
-    expect(choose(BRANCHES, { path: ['s', 'd'], optionDepth: 1, priority: 100 })).toEqual({ candidates: [6, 7] });
+    const e = line('s."e" = 3');
+    expect(choose(BRANCHES, { path: ['s', 'e'], optionDepth: 1, priority: 100, value: 3 })).toEqual({ candidates: [e, e + 1] });
+    expect(choose(BRANCHES, { path: ['s', 'd'], optionDepth: 1, priority: 100 })).toEqual({ candidates: [line('s."d" = 0'), line('s."d" = 1')] });
     expect(choose(BRANCHES, { path: ['s', 'd'], optionDepth: 1, priority: 100, value: 5 })).toEqual({});
     expect(choose(BRANCHES, { path: ['s', 'k'], optionDepth: 1, priority: 50 })).toEqual({});
   });
