@@ -1,10 +1,11 @@
 # Evidence: the module system's own account of where a config value came from.
 #
-# `context { target; base; withFile; }` gives, for one module-system result, a function
-# `evidenceFor path value` answering: which option holds the path, which definitions won
-# (file, priority, a sketch of the value for finding the line), which lost, and whether
-# nobody set it (the declared default). Nothing here decides whose files are whose (that
-# needs the user's checkout): it reports files as the module system names them.
+# `context { target; base; withFile; paths; }` gives, for one module-system result, a
+# function `evidenceFor path value deep` answering: which option holds the path, which
+# definitions won (file, priority, a sketch of the value for finding the line), which
+# lost, and whether nobody set it (the declared default). Nothing here decides whose
+# files are whose (that needs the user's checkout): it reports files as the module
+# system names them. Self-contained: the engine only keeps one context per target.
 #
 # Every function is total for what the module system hands it: attributes are tested
 # with `?` before use and values only looked at through `builtins.tryEval`, because an
@@ -15,20 +16,23 @@
 # `valueMeta.list`, `valueMeta.configuration.options`); without it, through the raw
 # definitions of the enclosing option, or "unknown" where those cannot tell.
 #
-# Definitions that lost a whole option are not kept by the module system. They are
-# recovered by evaluating again without the winners' definitions of that option: each
-# winning module (a file) is replaced by a copy of itself that lacks the option's path
-# (`disabledModules` plus the copy, through `extendModules`), so every other value, and
-# every condition, stays as it was. Winners that cannot be copied (inline modules, with
-# no file to load) leave the losers unknown.
+# Definitions that lost a whole option are not kept by the module system. With `deep`,
+# they are recovered by evaluating again without the winners' definitions of that
+# option: each winning module (a file) is replaced by a copy of itself that lacks the
+# option's path (`disabledModules` plus the copy, through `extendModules`), so every
+# other value, and every condition, stays as it was (the option's own definitions were
+# evaluated before without reading the option: only what they read is read again).
+# Winners that cannot be copied (inline modules, with no file to load) leave the losers
+# unknown. This costs an evaluation of the target per option and level: about 0.9 s an
+# option with nixpkgs' lib and 1500 small modules, measured on Nix 2.8.
 let
   common = import ./common.nix;
   inherit (common) safe;
 
   inherit (builtins)
     all any attrNames concatLists deepSeq elem elemAt filter foldl' functionArgs genList
-    head isAttrs isBool isFloat isFunction isInt isList isPath isString length listToAttrs
-    mapAttrs removeAttrs stringLength substring tail toJSON typeOf;
+    head isAttrs isFunction isInt isList isString length listToAttrs mapAttrs removeAttrs
+    stringLength substring tail toJSON typeOf;
 
   # How many times the losers of one option are looked for one level further down.
   maxLevels = 3;
@@ -176,8 +180,8 @@ in
 
   # `target`: a module-system result; `base`: the result `target` extends with the
   # `with:` module (null when there is none); `withFile`: that module's file name;
-  # `paths`: the config paths evidence will be asked for (re-evaluations without an
-  # option's winners are shared by the paths below the same option).
+  # `paths`: the config paths `deep` evidence will be asked for (re-evaluations without
+  # an option's winners are shared by the paths below the same option).
   context = { target, base ? null, withFile, paths ? [ ] }:
     let
       modulesPath = safe null (
