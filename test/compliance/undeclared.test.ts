@@ -38,7 +38,9 @@ describe('controls on undeclared options (real nix)', () => {
       ...lib,
       'flake/flake.nix': `{
   outputs = { self }: {
-    nixosConfigurations.minimal = (import ./lib).evalModules { modules = [ ./host.nix ]; };
+    nixosConfigurations.minimal = (import ./lib).evalModules {
+      modules = [ ./host.nix { boot.kernel.sysctl."kernel.sysrq" = 1; } ];
+    };
   };
 }
 `,
@@ -61,7 +63,8 @@ ${control('umask', `      - path: security.loginDefs.settings.UMASK
             whenAbsentNote: Linux default`)}${control('dmesg', `      - path: boot.kernel.sysctl."kernel.dmesg_restrict"
         equals: 1
         whenAbsent: 0
-        whenAbsentNote: Linux default`)}`,
+        whenAbsentNote: Linux default`)}${control('sysrq', `      - path: boot.kernel.sysctl."kernel.sysrq"
+        equals: 0`)}`,
     });
     flakeDir = join(root, 'flake');
     result = await runComply({
@@ -86,6 +89,16 @@ ${control('umask', `      - path: security.loginDefs.settings.UMASK
     const dmesg = verdict('dmesg');
     expect(dmesg.status).toBe('fail');
     expect(dmesg.checks[0]).toMatchObject({ valueSource: 'documented-default', value: 0 });
+  });
+
+  it('names a value set by an inline module as such, not as a NixOS default', () => {
+    const sysrq = verdict('sysrq');
+    expect(sysrq.status).toBe('fail');
+    expect(sysrq.checks[0]).toMatchObject({ value: 1, valueSource: 'user' });
+    // The inline module cannot be taken out to see what it overrode.
+    expect(describeCheck(sysrq.checks[0]!)).toBe('boot.kernel.sysctl."kernel.sysrq" = 1; set by inline module (normal); what it overrides is unknown');
+    const sarif = buildSarif(result) as { runs: { results: { ruleId: string; message: { text: string } }[] }[] };
+    expect(sarif.runs[0]!.results.find((r) => r.ruleId === 'sysrq')!.message.text).toContain('set by inline module (normal)');
   });
 
   it("explains an error verdict by the error, in the message, the report's text and its location", () => {
