@@ -20,7 +20,7 @@ import { gitTopLevel } from '../nix/source-hash.js';
 import type { Evidence } from '../result/model.js';
 import { durationProblem, MAX_DURATION_S } from '../util/duration.js';
 import { InputError } from '../util/errors.js';
-import { formatAttrPath, parseAttrPath } from '../suite/attr-path.js';
+import { formatAttrPath, parseAttrPath, parsePath } from '../suite/attr-path.js';
 import { expandWith } from '../suite/load-suite.js';
 import { resolveTarget, type ResolvedTarget } from '../target/resolve-target.js';
 import { NIXCHECK_HANDLE, isOptionHandle as isBranded } from './brand.js';
@@ -213,7 +213,7 @@ export class NixosHost {
   /** A config path: `networking.firewall.enable`, `boot.kernel.sysctl."kernel.kptr_restrict"`. */
   option(path: string): OptionHandle {
     return this.group.handle(
-      { variant: this.variant(), root: 'config', path: parseAttrPath(path), evidence: true },
+      { variant: this.variant(), root: 'config', path: parsePath(path), evidence: true },
       this.label(),
       path,
     );
@@ -222,7 +222,7 @@ export class NixosHost {
   /** A raw attribute of the host's result: `options.services.openssh.enable.isDefined`. */
   attr(path: string): OptionHandle {
     return this.group.handle(
-      { variant: this.variant(), root: 'attr', path: parseAttrPath(path), evidence: false },
+      { variant: this.variant(), root: 'attr', path: parsePath(path), evidence: false },
       this.label(),
       path,
     );
@@ -278,5 +278,5 @@ export function stats(): HostStats[] {
 }
 
 /** `networking.firewall.enable` from `['networking', 'firewall', 'enable']`. */
-export { formatAttrPath, parseAttrPath };
+export { formatAttrPath, parseAttrPath, parsePath };
 export { nixcheckMatchers } from './matchers.js';

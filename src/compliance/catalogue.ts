@@ -10,7 +10,8 @@ import { InputError, formatLocation, type SourceLocation } from '../util/errors.
 import { packagePath } from '../util/package-root.js';
 import { validatorFor } from '../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../util/yaml-source.js';
-import { AttrPathError, parseAttrPath } from '../suite/attr-path.js';
+import { AttrPathError, parsePath } from '../suite/attr-path.js';
+import type { PathSegment } from '../nix/request.js';
 import { isPipeline, systemChange } from '../shell/command-shape.js';
 import { NOT_RUNNABLE_EXIT_CODES, TIMEOUT_EXIT_CODES } from '../shell/check-command.js';
 import {
@@ -52,6 +53,7 @@ interface RawCheck {
   alternatives?: RawCheck[];
   whenAbsent?: unknown;
   whenAbsentNote?: string;
+  ifDeclared?: boolean;
   [matcher: string]: unknown;
 }
 
@@ -218,9 +220,9 @@ function toRuntimeCheck(raw: RawRuntimeCheck, checks: readonly PathCheck[], src:
   };
 }
 
-function parseOrReport(path: string, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): string[] | undefined {
+function parseOrReport(path: string, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): PathSegment[] | undefined {
   try {
-    return parseAttrPath(path);
+    return parsePath(path);
   } catch (err) {
     if (!(err instanceof AttrPathError)) throw err;
     problems.push({ location: src.locate(at), message: `bad path: ${err.message}` });
@@ -233,22 +235,26 @@ function renderFix(fixes: readonly FixVariant[]): string {
   return fixes.map((f) => (f.releases === undefined ? f.nix : `# nixpkgs ${f.releases}\n${f.nix}`)).join('\n');
 }
 
-const NON_MATCHER_KEYS = new Set(['path', 'whenAbsent', 'whenAbsentNote']);
+const NON_MATCHER_KEYS = new Set(['path', 'whenAbsent', 'whenAbsentNote', 'ifDeclared']);
 
-function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): Check {
+/** `vacuousAllowed`: false below anyOf and in alternatives, where an `ifDeclared` branch would decide. */
+function toCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems: Problem[], vacuousAllowed = true): Check {
   const location = src.locate(at);
-  if (raw.anyOf) return { kind: 'anyOf', anyOf: raw.anyOf.map((c, i) => toCheck(c, src, [...at, 'anyOf', i], problems)), location };
-  if (raw.allOf) return { kind: 'allOf', allOf: raw.allOf.map((c, i) => toCheck(c, src, [...at, 'allOf', i], problems)), location };
+  if (raw.anyOf) return { kind: 'anyOf', anyOf: raw.anyOf.map((c, i) => toCheck(c, src, [...at, 'anyOf', i], problems, false)), location };
+  if (raw.allOf) return { kind: 'allOf', allOf: raw.allOf.map((c, i) => toCheck(c, src, [...at, 'allOf', i], problems, vacuousAllowed)), location };
   if (raw.alternatives) {
     // The schema allows only path checks here.
-    const alternatives = raw.alternatives.map((c, i) => toPathCheck(c, src, [...at, 'alternatives', i], problems));
+    const alternatives = raw.alternatives.map((c, i) => toPathCheck(c, src, [...at, 'alternatives', i], problems, false));
     return { kind: 'alternatives', alternatives, location };
   }
-  return toPathCheck(raw, src, at, problems);
+  return toPathCheck(raw, src, at, problems, vacuousAllowed);
 }
 
-function toPathCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems: Problem[]): PathCheck {
+function toPathCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, problems: Problem[], vacuousAllowed: boolean): PathCheck {
   const location = src.locate(at);
+  if (raw.ifDeclared && !vacuousAllowed) {
+    problems.push({ location: src.locate([...at, 'ifDeclared']), message: 'ifDeclared is not allowed inside anyOf or alternatives: a check that holds vacuously would decide the verdict' });
+  }
   const path = raw.path!;
   const attrPath = parseOrReport(path, src, [...at, 'path'], problems) ?? [];
   const matchers: Record<string, unknown> = {};
@@ -263,6 +269,7 @@ function toPathCheck(raw: RawCheck, src: YamlSource<unknown>, at: YamlPath, prob
     attrPath,
     matchers: matchers as Matchers,
     ...('whenAbsent' in raw ? { whenAbsent: { value: raw.whenAbsent, note: raw.whenAbsentNote ?? '' } } : {}),
+    ...(raw.ifDeclared ? { ifDeclared: true } : {}),
     location,
   };
 }

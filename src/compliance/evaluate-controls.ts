@@ -5,6 +5,7 @@
  */
 import { formatValue } from '../util/format-value.js';
 import { resolveEvidence } from '../evidence/evidence.js';
+import { addFullEvidence } from '../evidence/overridden.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { match, type Observed } from '../match/matchers.js';
 import { isSysctlPath } from '../match/verdict.js';
@@ -30,6 +31,8 @@ export type ValueSource =
   | 'upstream'
   /** the path does not exist; the control documents the effective default (kernel, systemd...) */
   | 'documented-default'
+  /** no option is declared at the path, and the check (`ifDeclared`) holds vacuously */
+  | 'undeclared'
   | 'unknown';
 
 export interface CheckResult {
@@ -52,6 +55,8 @@ export interface ControlResult extends ControlVerdict {
   title: string;
   applicability: CheckResult[];
   checks: CheckResult[];
+  /** The check a fail or error verdict comes from (following allOf/anyOf), as an index into `checks` or `applicability`. */
+  decidedBy?: { list: 'checks' | 'applicability'; index: number };
   /** Results of the control's runtime checks (in a VM, or on the live target), when they ran. */
   runtime?: RuntimeCheckResult[];
   /** The live target the runtime checks ran on (`ssh://...`, `local`). */
@@ -91,6 +96,23 @@ export async function evaluateControls(
   }
   options.events.emit({ type: 'run-start', cases: controls.length * hosts.length, targets: hosts.length });
   const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
+  const indexOf = (host: string, check: PathCheck) => index.get(`${host}\u0000${JSON.stringify(check.attrPath)}`)!;
+
+  // A failing check's report explains its value: look for what that value overrode too.
+  const explained = [
+    ...new Set(
+      hosts.flatMap(({ host }) =>
+        controls.flatMap((control) =>
+          pathChecks(control.checks).flatMap((check) => {
+            const i = indexOf(host, check);
+            const o = answers[i]!.outcome;
+            return o.status === 'value' && o.exists && o.evidence && judgeCheck(check, o, undefined).status === 'fail' ? [i] : [];
+          }),
+        ),
+      ),
+    ),
+  ];
+  await addFullEvidence(requests, answers, explained, options.evaluator, options.jobs, stats);
 
   const evidenceCache = new Map<number, Promise<Evidence | undefined>>();
   const evidenceOf = (i: number): Promise<Evidence | undefined> => {
@@ -102,15 +124,14 @@ export async function evaluateControls(
     }
     return e;
   };
-  const answerIndex = (host: string, check: PathCheck): number => index.get(`${host}\u0000${JSON.stringify(check.attrPath)}`)!;
   const judgePath = async (host: string, check: PathCheck): Promise<CheckResult> => {
-    const i = answerIndex(host, check);
+    const i = indexOf(host, check);
     return judgeCheck(check, answers[i]!.outcome, await evidenceOf(i));
   };
   const judge = (host: string, check: DecisionCheck): Promise<CheckResult> =>
     check.kind === 'path'
       ? judgePath(host, check)
-      : resolveAlternatives(check, (a) => answers[answerIndex(host, a)]!.outcome, (a) => judgePath(host, a));
+      : resolveAlternatives(check, (a) => answers[indexOf(host, a)]!.outcome, (a) => judgePath(host, a));
 
   const results: ControlResult[] = [];
   for (const { host } of hosts) {
@@ -120,21 +141,27 @@ export async function evaluateControls(
       const byCheck = new Map<DecisionCheck, CheckResult>();
       decisionChecks(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
       decisionChecks(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
-      const applies = combine(control.appliesWhen, byCheck, 'all');
+      const applies = decide(control.appliesWhen, byCheck, 'all');
       let status: ControlStatus;
       let message: string | undefined;
-      if (applies === 'error') {
+      let decidedBy: ControlResult['decidedBy'];
+      if (applies.status === 'error') {
         status = 'error';
-        message = 'could not decide whether the control applies: ' + firstProblem(applicability);
-      } else if (applies === 'fail') {
+        message = 'could not decide whether the control applies: ' + describeProblem(byCheck.get(applies.by!)!);
+        decidedBy = { list: 'applicability', index: applicability.indexOf(byCheck.get(applies.by!)!) };
+      } else if (applies.status === 'fail') {
         status = 'not-applicable';
         message = `does not apply: ${applicability.filter((c) => c.status === 'fail').map((c) => `${c.path} ${c.reason ?? ''}`.trim()).join('; ')}`;
       } else if (control.checks.length === 0) {
         status = 'manual';
         message = control.mode === 'manual' ? `manual review: ${control.manualCheck}` : 'runtime-only: run the VM checks to decide';
       } else {
-        status = combine(control.checks, byCheck, 'all');
-        if (status !== 'pass') message = firstProblem(checks);
+        const verdict = decide(control.checks, byCheck, 'all');
+        status = verdict.status;
+        if (verdict.by) {
+          message = describeProblem(byCheck.get(verdict.by)!);
+          decidedBy = { list: 'checks', index: checks.indexOf(byCheck.get(verdict.by)!) };
+        }
       }
       results.push({
         controlId: control.id,
@@ -147,12 +174,13 @@ export async function evaluateControls(
         ...(message ? { message } : {}),
         applicability,
         checks,
+        ...(decidedBy ? { decidedBy } : {}),
       });
     }
   }
   const entryFiles: Record<string, string> = {};
   for (const { host } of hosts) {
-    const i = index.get(`${host}\u0000${JSON.stringify(HOST_NAME_CHECK.attrPath)}`)!;
+    const i = indexOf(host, HOST_NAME_CHECK);
     const file = (await evidenceOf(i))?.definitions[0]?.localFile;
     if (file) entryFiles[host] = file;
   }
@@ -172,18 +200,27 @@ const HOST_NAME_CHECK: PathCheck = {
 };
 
 
-/** allOf semantics for `all`: fail beats error beats pass. anyOf: any pass passes. */
-function combine(checks: readonly Check[], results: Map<DecisionCheck, CheckResult>, mode: 'all' | 'any'): 'pass' | 'fail' | 'error' {
-  const statuses = checks.map((c): 'pass' | 'fail' | 'error' =>
-    c.kind === 'path' || c.kind === 'alternatives' ? results.get(c)!.status : combine(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
+/**
+ * allOf semantics for `all`: fail beats error beats pass; anyOf: any pass passes, then
+ * error beats fail. `by`: the path check a fail or error comes from, so that the message
+ * and the report's location explain the verdict, not a sibling that did not decide it.
+ */
+function decide(checks: readonly Check[], results: Map<DecisionCheck, CheckResult>, mode: 'all' | 'any'): Decision {
+  const outcomes = checks.map((c): Decision =>
+    c.kind === 'path' || c.kind === 'alternatives' ? { status: results.get(c)!.status, by: c } : decide(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
   );
-  if (mode === 'any') return statuses.includes('pass') ? 'pass' : statuses.includes('error') ? 'error' : statuses.length === 0 ? 'pass' : 'fail';
-  return statuses.includes('fail') ? 'fail' : statuses.includes('error') ? 'error' : 'pass';
+  const first = (status: Decision['status']) => outcomes.find((o) => o.status === status);
+  if (mode === 'any' && (outcomes.length === 0 || first('pass'))) return { status: 'pass' };
+  const decisive = mode === 'any' ? (first('error') ?? first('fail')) : (first('fail') ?? first('error'));
+  return decisive ?? { status: 'pass' };
 }
 
-function firstProblem(results: readonly CheckResult[]): string {
-  const bad = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'error');
-  if (!bad) return '';
+interface Decision {
+  status: 'pass' | 'fail' | 'error';
+  by?: DecisionCheck;
+}
+
+function describeProblem(bad: CheckResult): string {
   if (bad.status === 'error') return `${bad.path}: ${bad.error?.split('\n')[0] ?? 'evaluation failed'}`;
   const shown = bad.exists || bad.valueSource === 'documented-default' ? formatValue(bad.value, 120) : 'not set';
   return `${bad.path} is ${shown}${bad.valueSource === 'documented-default' ? ` (${bad.note ?? 'documented default'})` : ''}: ${bad.reason ?? 'check failed'}`;
@@ -194,9 +231,11 @@ export function judgeCheck(check: PathCheck, outcome: ItemOutcome, evidence: Evi
   if (outcome.status === 'error') {
     return { ...base, status: 'error', exists: false, valueSource: 'unknown', error: outcome.error, reason: 'evaluation failed' };
   }
-  if (!outcome.exists && outcome.declared === false && !check.whenAbsent) {
+  if (!outcome.exists && outcome.declared !== true) {
     // Not a finding about the host: this system has no such option (another nixpkgs
-    // version, or not NixOS), so the control cannot be decided from it.
+    // version, or not NixOS), so the control cannot be decided from it. A documented
+    // default (`whenAbsent`) stands in only for a key missing inside a declared option.
+    if (check.ifDeclared) return { ...base, status: 'pass', exists: false, valueSource: 'undeclared', reason: `no option is declared at ${check.path} in this configuration; the check applies only where it is` };
     return { ...base, status: 'error', exists: false, valueSource: 'unknown', reason: 'no such option', error: `no option is declared at ${check.path} in this configuration` };
   }
   let observed: Observed = { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };

@@ -3,6 +3,7 @@
  * (compliance/profiles/*.yaml), waivers and per-host verdicts. See compliance/README.md.
  */
 import type { MatcherSpec } from '../match/matchers.js';
+import type { PathSegment } from '../nix/request.js';
 import type { SourceLocation } from '../util/errors.js';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -49,8 +50,8 @@ export interface PathCheck {
   kind: 'path';
   /** The path as written (`boot.kernel.sysctl."kernel.kptr_restrict"`). */
   path: string;
-  /** The parsed path (`['boot', 'kernel', 'sysctl', 'kernel.kptr_restrict']`). */
-  attrPath: string[];
+  /** The parsed path (`['boot', 'kernel', 'sysctl', 'kernel.kptr_restrict']`; a number indexes a list). */
+  attrPath: PathSegment[];
   matchers: Matchers;
   /**
    * The effective value when the path does not exist in the evaluated config (a kernel,
@@ -58,6 +59,12 @@ export interface PathCheck {
    * note is shown as the value's source.
    */
   whenAbsent?: { value: unknown; note: string };
+  /**
+   * Where no option is declared at the path, the check holds vacuously (firewalld cannot be
+   * on where NixOS has no firewalld option) instead of being an error. Only outside anyOf
+   * and alternatives, where a vacuous branch would decide the verdict.
+   */
+  ifDeclared?: boolean;
   location: SourceLocation;
 }
 
@@ -107,7 +114,7 @@ export interface RuntimeCheck {
   /** Exit codes that are answers (default [0]); any other exit is an error. */
   exitCodes: number[];
   /** The config path (one of the control's checks) whose live value the command prints: a difference is drift. */
-  printsValueOf?: { path: string; attrPath: string[] };
+  printsValueOf?: { path: string; attrPath: PathSegment[] };
   /** The command changes the system: VMs only, never a live host. */
   unsafe: boolean;
   description?: string;

@@ -1,4 +1,5 @@
 import { attributeName, bestLine } from '../evidence/line-search.js';
+import { inlineModuleLabel, isInlineModule } from '../nix/module-files.js';
 import { readFile } from 'node:fs/promises';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { declarationFile, type InventoryOption, type OptionInventory } from '../nix/option-inventory.js';
@@ -68,6 +69,7 @@ export async function computeCoverage(input: ComputeCoverageInput): Promise<Cove
   const matchedReads = new Set<number>();
 
   const shown = (file: string): { display: string; local?: string } => {
+    if (isInlineModule(file)) return { display: inlineModuleLabel(file) };
     const clean = declarationFile(file);
     const local = locator.toLocal(clean);
     if (local) return { display: locator.display(local), local };

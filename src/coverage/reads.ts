@@ -1,3 +1,4 @@
+import type { PathSegment } from '../nix/request.js';
 import { parseAttrPath } from '../suite/attr-path.js';
 import type { CoverageRead } from './types.js';
 
@@ -7,7 +8,7 @@ export interface PlannedCaseLike {
   case: {
     name: string;
     root: 'config' | 'attr';
-    path: readonly string[];
+    path: readonly PathSegment[];
     skip?: string;
     location: { line: number };
   };
@@ -25,8 +26,10 @@ export function readsFromSuites(plannedCases: readonly PlannedCaseLike[]): Cover
   for (const p of plannedCases) {
     if (p.case.skip !== undefined) continue;
     let path: string[] | undefined;
-    if (p.case.root === 'config') path = [...p.case.path];
-    else if (p.case.path[0] === 'config' || p.case.path[0] === 'options') path = p.case.path.slice(1);
+    // Options are named by attribute names: a list index reads the option it is below.
+    const named = p.case.path.map(String);
+    if (p.case.root === 'config') path = named;
+    else if (named[0] === 'config' || named[0] === 'options') path = named.slice(1);
     if (!path || path.length === 0) continue;
     reads.push({ path, by: 'suite', where: `${p.suite.displayFile}:${p.case.location.line}`, label: p.case.name });
   }
@@ -35,7 +38,7 @@ export function readsFromSuites(plannedCases: readonly PlannedCaseLike[]): Cover
 
 /** A check of a compliance control (src/compliance/types.ts Check), structurally. */
 export type CheckLike =
-  | { kind: 'path'; path: string; attrPath?: readonly string[]; location?: { file: string; line: number } }
+  | { kind: 'path'; path: string; attrPath?: readonly PathSegment[]; location?: { file: string; line: number } }
   | { kind: 'anyOf'; anyOf: readonly CheckLike[] }
   | { kind: 'allOf'; allOf: readonly CheckLike[] }
   | { kind: 'alternatives'; alternatives: readonly CheckLike[] };
@@ -57,7 +60,7 @@ export function readsFromControls(controls: readonly ControlLike[]): CoverageRea
     if (check.kind === 'anyOf') return check.anyOf.forEach((c) => visit(control, c));
     if (check.kind === 'allOf') return check.allOf.forEach((c) => visit(control, c));
     if (check.kind === 'alternatives') return check.alternatives.forEach((c) => visit(control, c));
-    const path = check.attrPath ? [...check.attrPath] : parseAttrPath(check.path);
+    const path = check.attrPath ? check.attrPath.map(String) : parseAttrPath(check.path);
     const at = check.location ?? control.location;
     if (path.length > 0) reads.push({ path, by: 'control', where: `${at.file}:${at.line}`, label: control.id });
   };

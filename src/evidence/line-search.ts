@@ -1,6 +1,7 @@
 /**
- * Finding the line of an attribute in a Nix file by text: the module system gives
- * definitions a file but no line, and older versions give declarations no line either.
+ * Finding the line of an attribute in a Nix file by a regular expression: older module
+ * systems give declarations no line (src/coverage). Definitions have their own, stricter
+ * search: nix-assignments.ts and definition-line.ts.
  */
 
 export function escapeRegExp(text: string): string {

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { globToRegExp } from '../util/glob.js';
 import { displayPath } from '../util/yaml-source.js';
-import { attributeName, bestLine } from './line-search.js';
+import { chooseDefinitionLine, type DefinitionQuery, type LineAnswer } from './definition-line.js';
+import { findAssignments, type Assignment } from './nix-assignments.js';
 
 const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[^/]+(\/.*)?$/;
 
@@ -13,15 +14,14 @@ const STORE_PATH = /^\/nix\/store\/[0-9a-z]{32}-[^/]+(\/.*)?$/;
  * never a line.
  */
 export class SourceLocator {
-  private readonly lines = new Map<string, Promise<string[] | undefined>>();
+  private readonly assignments = new Map<string, Promise<Assignment[] | undefined>>();
 
   private readonly upstream: RegExp[];
 
   /**
    * `roots`: local directories whose store copies may appear (the flake, its git top level).
    * `upstreamGlobs` (absolute): local files that are not the user's own modules (vendored
-   * copies of upstream modules); files that do not map back to the checkout (nixpkgs)
-   * always are.
+   * copies of upstream modules).
    */
   constructor(
     private readonly roots: readonly string[],
@@ -30,8 +30,8 @@ export class SourceLocator {
     this.upstream = upstreamGlobs.map((g) => globToRegExp(resolve(g)));
   }
 
-  isUpstream(localFile: string | undefined): boolean {
-    if (!localFile) return true;
+  /** Whether a local file is one of the configured upstream files. */
+  isUpstream(localFile: string): boolean {
     const file = resolve(localFile);
     return this.upstream.some((re) => re.test(file));
   }
@@ -53,29 +53,27 @@ export class SourceLocator {
   }
 
   /**
-   * The line that most likely defines `path` in `file`: the last segment written as an
-   * attribute name, preferring lines that also spell out more of the path before it.
+   * The line of a definition in `file`: among the file's assignments to the path, the
+   * ones whose priority and value agree with the definition; candidates when several
+   * conditional branches remain.
    */
-  async findDefinitionLine(file: string, path: readonly string[]): Promise<number | undefined> {
-    const lines = await this.readLines(file);
-    if (!lines || path.length === 0) return undefined;
-    const key = new RegExp(`(^|[\\s.{;(])${attributeName(path[path.length - 1]!)}\\s*=`);
-    // Declarations (`x = mkOption { ... }`) name the attribute too, but define nothing.
-    return bestLine(lines, path, (text) => key.test(text) && !DECLARATION.test(text));
+  async locateDefinition(file: string, query: DefinitionQuery): Promise<LineAnswer> {
+    const assignments = await this.readAssignments(file);
+    return assignments ? chooseDefinitionLine(assignments, query) : {};
   }
 
-  private readLines(file: string): Promise<string[] | undefined> {
-    let cached = this.lines.get(file);
+  /** The line that defines `path` in `file`, when one can be told apart (priority and value unknown). */
+  async findDefinitionLine(file: string, path: readonly string[]): Promise<number | undefined> {
+    const answer = await this.locateDefinition(file, { path });
+    return 'line' in answer ? answer.line : undefined;
+  }
+
+  private readAssignments(file: string): Promise<Assignment[] | undefined> {
+    let cached = this.assignments.get(file);
     if (!cached) {
-      cached = readFile(file, 'utf8').then(
-        (t) => t.split('\n'),
-        () => undefined,
-      );
-      this.lines.set(file, cached);
+      cached = readFile(file, 'utf8').then(findAssignments, () => undefined);
+      this.assignments.set(file, cached);
     }
     return cached;
   }
 }
-
-const DECLARATION = /\b(mkOption|mkEnableOption|mkPackageOption|types\.)/;
-

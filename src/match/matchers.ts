@@ -4,6 +4,7 @@
  */
 import { deepEqual } from './deep-equal.js';
 import { compileUserRegex, userRegexProblem } from './user-regex.js';
+import { throwsText } from './throws-text.js';
 
 export interface MatcherSpec {
   equals?: unknown;
@@ -33,7 +34,7 @@ export const MATCHER_KEYS = [
 /** What evaluation produced for one path. */
 export type Observed =
   | { kind: 'value'; exists: boolean; value: unknown; type: string | null }
-  | { kind: 'error'; error: string };
+  | { kind: 'error'; error: string; trace?: string };
 
 export interface MatchOutcome {
   pass: boolean;
@@ -80,7 +81,7 @@ export function match(spec: MatcherSpec, observed: Observed, options: MatchOptio
     if (observed.kind === 'value') {
       return { pass: false, reason: observed.exists ? 'evaluation succeeded, but an error was expected' : 'the path does not exist, so nothing failed' };
     }
-    return compileUserRegex(spec.throws).test(observed.error)
+    return compileUserRegex(spec.throws).test(throwsText(observed))
       ? { pass: true }
       : { pass: false, reason: `the error does not match /${spec.throws}/` };
   }
@@ -168,9 +169,9 @@ function sizeOf(v: unknown): number | undefined {
   return undefined;
 }
 
-/** Nix type names; the engine tells derivations and functions apart from plain values. */
+/** Nix type names; the engine tells derivations, functions and paths (which arrive as strings) apart from plain values. */
 function typeOf(value: unknown, nixType: string | null): string {
-  if (nixType === 'derivation' || nixType === 'function') return nixType;
+  if (nixType === 'derivation' || nixType === 'function' || nixType === 'path') return nixType;
   if (nixType === 'set') return 'attrs';
   if (nixType === 'bool' || nixType === 'int' || nixType === 'float' || nixType === 'string' || nixType === 'list' || nixType === 'null') return nixType;
   if (value === null) return 'null';

@@ -1,4 +1,4 @@
-import type { ItemOutcome } from '../nix/request.js';
+import type { ItemOutcome, PathSegment } from '../nix/request.js';
 import type { Verdict } from '../result/model.js';
 import { describeMatchers, match, type MatcherSpec, type Observed } from './matchers.js';
 
@@ -9,21 +9,21 @@ export interface Judgement {
 }
 
 /** sysctl values are int, string or bool in real configs; compare them as numbers. */
-export function isSysctlPath(path: readonly string[]): boolean {
+export function isSysctlPath(path: readonly PathSegment[]): boolean {
   return path[0] === 'boot' && path[1] === 'kernel' && path[2] === 'sysctl';
 }
 
 function observe(outcome: ItemOutcome): Observed {
   return outcome.status === 'value'
     ? { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type }
-    : { kind: 'error', error: outcome.error };
+    : { kind: 'error', error: outcome.error, ...(outcome.trace !== undefined ? { trace: outcome.trace } : {}) };
 }
 
 /**
  * pass/fail when the matchers could be checked; error when evaluation failed and no
  * `throws` matcher expected it to.
  */
-export function judge(matchers: MatcherSpec, outcome: ItemOutcome, path: readonly string[], root: 'config' | 'attr'): Judgement {
+export function judge(matchers: MatcherSpec, outcome: ItemOutcome, path: readonly PathSegment[], root: 'config' | 'attr'): Judgement {
   const expected = describeMatchers(matchers);
   if (outcome.status === 'error' && matchers.throws === undefined) {
     const why = outcome.reason === 'timeout' ? 'evaluation timed out' : 'evaluation failed';

@@ -1,5 +1,5 @@
 import { DEPENDENCY_SCOPES, type Dependency, type DependencyScope } from './dependency-manifest.js';
-import { ERROR_REASONS, EVIDENCE_SOURCES, type ItemOutcome, type RawEvidence } from './request.js';
+import { ERROR_REASONS, EVIDENCE_SOURCES, type ItemOutcome, type PathSegment, type RawDefinition, type RawEvidence } from './request.js';
 
 /**
  * Shape checks for everything read back from the cache. A cache file is outside
@@ -32,18 +32,27 @@ export const shape =
 
 export const isStrings = arrayOf(isString);
 export const isPosition = shape<{ file: string; line: number; column: number }>({ file: isString, line: isNumber, column: isNumber });
-const isSite = shape<{ file: string; priority: number | null }>({ file: isString, priority: nullable(isNumber) });
+const isDefinition = shape<RawDefinition>({
+  file: isString,
+  priority: nullable(isNumber),
+  definitionsInFile: isNumber,
+  // Plain data or absent (losing definitions carry none).
+  value: (_value): _value is unknown => true,
+});
+const isPathSegment = (v: unknown): v is PathSegment => isString(v) || isNumber(v);
 
 const isRawEvidence: Check<RawEvidence> = shape<RawEvidence>({
   option: isStrings,
-  subPath: isStrings,
+  subPath: arrayOf(isPathSegment),
   isDefined: isBoolean,
   priority: nullable(isNumber),
   source: oneOf(EVIDENCE_SOURCES),
+  modulesPath: nullable(isString),
   declarations: isStrings,
   declarationPositions: arrayOf(isPosition),
-  definitions: arrayOf(isSite),
-  overridden: arrayOf(isSite),
+  definitions: arrayOf(isDefinition),
+  overridden: arrayOf(isDefinition),
+  overriddenKnown: nullable(isBoolean),
 });
 
 const isValueOutcome = shape<Extract<ItemOutcome, { status: 'value' }>>({
@@ -59,6 +68,7 @@ const isValueOutcome = shape<Extract<ItemOutcome, { status: 'value' }>>({
 const isErrorOutcome = shape<Extract<ItemOutcome, { status: 'error' }>>({
   status: (v): v is 'error' => v === 'error',
   error: isString,
+  trace: (v): v is string | undefined => v === undefined || isString(v),
   reason: oneOf(ERROR_REASONS),
 });
 

@@ -7,12 +7,21 @@ rec {
 
   safe = default: value: let r = builtins.tryEval value; in if r.success then r.value else default;
 
+  # A path segment is an attribute name (a string), or a list index (an integer; on an
+  # attribute set it names the attribute of that number).
   walk = root: path:
     builtins.foldl'
       (acc: segment:
-        if acc.exists && builtins.isAttrs acc.value && acc.value ? ${segment}
-        then { exists = true; value = acc.value.${segment}; }
-        else { exists = false; value = null; })
+        let
+          value = acc.value;
+          name = toString segment;
+          missing = { exists = false; value = null; };
+        in
+        if !acc.exists then missing
+        else if builtins.isAttrs value then (if value ? ${name} then { exists = true; value = value.${name}; } else missing)
+        else if builtins.isList value && builtins.isInt segment then
+          (if segment >= 0 && segment < builtins.length value then { exists = true; value = builtins.elemAt value segment; } else missing)
+        else missing)
       { exists = true; value = root; }
       path;
 

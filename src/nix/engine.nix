@@ -10,6 +10,7 @@
 # caller knows which item was being evaluated and can re-run the others without it.
 let
   common = import ./common.nix;
+  evidence = import ./evidence.nix;
   inherit (common) safe walk;
   request = common.readRequest "NIXCHECK_REQUEST_FILE";
 
@@ -38,7 +39,7 @@ let
     in
     {
       config = if variant.priority == 100 then variant.config else wrap (base.options or null) variant.config;
-      _file = "nixcheck `with:` overrides";
+      _file = request.withFile;
     };
 
   targetFor = variant:
@@ -77,79 +78,16 @@ let
 
   isOption = node: isAttrs node && (node._type or null) == "option";
 
-  findOption = options: path:
-    let
-      go = node: i:
-        if isOption node then { found = true; option = node; depth = i; }
-        else if i >= length path || !(isAttrs node) || !(node ? ${elemAt path i}) then { found = false; }
-        else go node.${elemAt path i} (i + 1);
-    in
-    go options 0;
-
-  # Unwrap mkIf/mkOverride/mkMerge around one raw definition value, following `rest`,
-  # to learn whether this definition sets the key and with which priority.
-  definitionFor = value: rest:
-    let
-      kind = if isAttrs value then value._type or null else null;
-    in
-    if kind == "override" then
-      let inner = definitionFor value.content rest; in
-      inner // { priority = if inner.priority == null then value.priority else inner.priority; }
-    else if kind == "if" then
-      (if value.condition then definitionFor value.content rest else { present = false; priority = null; })
-    else if kind == "order" then definitionFor value.content rest
-    else if kind == "merge" then
-      let
-        found = builtins.filter (d: d.present) (map (c: definitionFor c rest) value.contents);
-        strength = d: if d.priority == null then 100 else d.priority;
-      in
-      if found == [ ] then { present = false; priority = null; }
-      else foldl' (best: d: if strength d < strength best then d else best) (builtins.head found) found
-    else if rest == [ ] then { present = true; priority = null; }
-    else if isAttrs value && value ? ${builtins.head rest} then definitionFor value.${builtins.head rest} (builtins.tail rest)
-    else { present = false; priority = null; };
-
-  evidenceFor = target: path:
-    let
-      found = findOption (target.options or { }) path;
-      option = found.option;
-      rest = builtins.genList (i: elemAt path (found.depth + i)) (length path - found.depth);
-      definitions = safe [ ] (deepSeq (map (d: d.file) option.definitionsWithLocations) option.definitionsWithLocations);
-      # definitionsWithLocations has the option-level override already removed: a key
-      # without its own wrapper has the priority that won for the whole option.
-      keyDefinitions =
-        builtins.filter (d: d.present)
-          (map (d: let def = safe { present = false; priority = null; } (definitionFor d.value rest); in
-                   { inherit (d) file; inherit (def) present; priority = if def.priority != null then def.priority else if highestPrio != null then highestPrio else 100; })
-               definitions);
-      bestKeyPriority = foldl' (acc: d: if acc == null || d.priority < acc then d.priority else acc) null keyDefinitions;
-      highestPrio = safe null option.highestPrio;
-    in
-    if !(found.found or false) then null
-    else {
-      option = builtins.genList (i: elemAt path i) found.depth;
-      subPath = rest;
-      isDefined = safe false option.isDefined;
-      declarations = safe [ ] (map toString (option.declarations or [ ]));
-      declarationPositions = safe [ ] (deepSeq (option.declarationPositions or [ ]) (option.declarationPositions or [ ]));
-    } // (
-      if rest == [ ] then {
-        priority = highestPrio;
-        source = if highestPrio == null then "unknown" else if highestPrio >= 1500 then "default" else "user";
-        definitions = map (d: { file = toString d.file; priority = highestPrio; }) definitions;
-        # The module system keeps only the winning definitions of a whole option.
-        overridden = [ ];
-      } else {
-        priority = bestKeyPriority;
-        source = if keyDefinitions == [ ] || bestKeyPriority >= 1500 then "default" else "user";
-        definitions = map (d: { file = toString d.file; inherit (d) priority; })
-          (builtins.filter (d: d.priority == bestKeyPriority) keyDefinitions);
-        # The winning definitions of an attrsOf option keep their per-key overrides, so
-        # a module that lost on this key is visible (one that lost for the whole option is not).
-        overridden = map (d: { file = toString d.file; inherit (d) priority; })
-          (builtins.filter (d: d.priority != bestKeyPriority) keyDefinitions);
-      }
-    );
+  # One evidence context per variant (see evidence.nix).
+  evidenceContexts = builtins.mapAttrs
+    (id: target: evidence.context {
+      inherit target;
+      base = if variantConfigs.${id} == null then null else base;
+      withFile = request.withFile;
+      paths = map (item: item.path) (builtins.filter (item: item.variant == id && item.evidence == "full" && item.root == "config") request.items);
+    })
+    variants;
+  variantConfigs = builtins.listToAttrs (map (v: { name = v.id; value = v.config; }) request.variants);
 
   # --- items ------------------------------------------------------------------------
 
@@ -161,15 +99,18 @@ let
       # `names`: only the attribute names (listing hosts without evaluating them).
       value = if !found.exists then null else if item.names or false then builtins.attrNames found.value else toData found.value;
       type = if found.exists then nixType found.value else null;
-      evidence = if item.evidence && item.root == "config" then safe null (deepSeq (evidenceFor target item.path) (evidenceFor target item.path)) else null;
+      # `evidence`: false, true, or "full" (also what lost the whole option).
+      evidenceAnswer = if item.evidence != false && item.root == "config" && found.exists
+        then safe null (let e = evidenceContexts.${item.variant}.evidenceFor item.path found.value (item.evidence == "full"); in deepSeq e e)
+        else null;
       # Whether an option is declared along a config path: a missing key inside a declared
       # option (no /tmp file system) differs from an option this system does not have.
       declared = if item.root != "config" || !(target ? options) then null
-        else safe null ((findOption target.options item.path).found or false);
+        else safe null (evidence.findOption target.options item.path).found;
       outcome = { inherit (found) exists; inherit value type declared; };
       checked = if request.catch then tryEval (deepSeq outcome outcome) else { success = true; value = deepSeq outcome outcome; };
     in
-    if checked.success then checked.value // { ok = true; inherit evidence; } else { ok = false; };
+    if checked.success then checked.value // { ok = true; evidence = evidenceAnswer; } else { ok = false; };
 
   # Force the target first: an error there concerns every item. A variant's error
   # (a bad `with:`) concerns only its own items, so variants are forced per item.

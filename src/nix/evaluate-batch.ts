@@ -1,7 +1,9 @@
 import pLimit from 'p-limit';
 import { packagePath } from '../util/package-root.js';
 import type { ReportedReads } from './reported-reads.js';
+import { WITH_MODULE_FILE } from './module-files.js';
 import type { BaseTarget, EvalItem, ItemOutcome, RawEvidence, Variant } from './request.js';
+import { nixErrorMessage } from './nix-cli.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
@@ -9,7 +11,7 @@ export const ENGINE_FILE = packagePath('src', 'nix', 'engine.nix');
 export const MAX_FATAL_RERUNS = 10;
 
 /** The engine and what it imports: the cache key covers all of them. */
-export const ENGINE_FILES = [ENGINE_FILE, packagePath('src', 'nix', 'common.nix')];
+export const ENGINE_FILES = [ENGINE_FILE, packagePath('src', 'nix', 'common.nix'), packagePath('src', 'nix', 'evidence.nix')];
 
 export interface BatchOptions {
   timeoutMs: number;
@@ -36,7 +38,8 @@ type Attempt = NixFileAttempt<EngineAnswer>;
  * Evaluate every item of one target. One Nix process answers all items in the normal
  * case; an item that kills Nix (abort, infinite recursion, timeout) is identified by the
  * progress markers, given its own error, and the others are evaluated again without it.
- * Items whose errors Nix could catch get their real message from a second, per-item pass.
+ * Items whose errors Nix could catch get their real message, and its `--show-trace`
+ * text, from a second, per-item pass.
  */
 export async function evaluateBatch(base: BaseTarget, items: readonly EvalItem[], options: BatchOptions): Promise<BatchResult> {
   const outcomes: ItemOutcome[] = new Array(items.length);
@@ -89,18 +92,20 @@ export async function evaluateBatch(base: BaseTarget, items: readonly EvalItem[]
     caught.map((itemIndex) =>
       limit(async () => {
         processes++;
-        const attempt = await runEngine(base, [items[itemIndex]!], false, options);
+        const attempt = await runEngine(base, [items[itemIndex]!], false, { ...options, nixArgs: ['--show-trace'] });
         outcomes[itemIndex] = attempt.answer
           ? // Failed under tryEval yet succeeded without it: report rather than guess.
             { status: 'error', error: 'evaluation failed inside builtins.tryEval but succeeded on its own', reason: 'throw' }
-          : { status: 'error', error: attempt.error!, reason: attempt.timedOut ? 'timeout' : 'throw' };
+          : attempt.timedOut
+            ? { status: 'error', error: attempt.error!, reason: 'timeout' }
+            : { status: 'error', error: nixErrorMessage(attempt.error!), trace: attempt.error!, reason: 'throw' };
       }),
     ),
   );
   return { outcomes, processes };
 }
 
-async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErrors: boolean, options: BatchOptions): Promise<Attempt> {
+async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErrors: boolean, options: BatchOptions & { nixArgs?: string[] }): Promise<Attempt> {
   const variantIds = new Map<string, string>();
   const variants: (Variant & { id: string })[] = [];
   const variantId = (v: Variant) => {
@@ -116,6 +121,7 @@ async function runEngine(base: BaseTarget, items: readonly EvalItem[], catchErro
   const request = {
     base,
     catch: catchErrors,
+    withFile: WITH_MODULE_FILE,
     items: items.map((item, k) => ({ id: String(k), variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence, names: item.names ?? false })),
     variants,
   };

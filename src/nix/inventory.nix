@@ -60,7 +60,10 @@ let
   # A declaration may read "/nix/store/...-source/x.nix" or carry a suffix such as
   # "#nixosModules.foo" or ", via option ..."; prefix comparison handles both.
   under = dirs: file: any (d: substring 0 (stringLength d + 1) file == d + "/") dirs;
-  userFile = file: under roots file && !(under excluded file);
+  # A module written inline has a name, not a path (`<unknown-file>`, or its `_file`
+  # label): it is the user's, unless it is the module system's own (`lib/modules.nix`).
+  inline = file: substring 0 1 file != "/" && file != "lib/modules.nix";
+  userFile = file: inline file || (under roots file && !(under excluded file));
 
   # --- what suites and controls read -------------------------------------------------
 

@@ -46,6 +46,31 @@ export function stripAnsi(text: string): string {
 
 export const MARKER_PREFIX = 'trace: nixcheck:';
 
+/**
+ * The message of a `--show-trace` error text, without the trace: Nix 2.8 to 2.1x print
+ * the message first and the frames after it; later versions print `error:`, the frames,
+ * and the message last, as an indented `error: ...` line.
+ */
+export function nixErrorMessage(trace: string): string {
+  const lines = trace.split('\n');
+  if (lines[0]?.trim() === 'error:') {
+    let last = -1;
+    lines.forEach((l, i) => {
+      if (i > 0 && /^\s+error: /.test(l)) last = i;
+    });
+    if (last > 0) {
+      const indent = /^\s*/.exec(lines[last]!)![0].length;
+      return lines
+        .slice(last)
+        .map((l) => l.slice(Math.min(indent, /^\s*/.exec(l)![0].length)))
+        .join('\n')
+        .trim();
+    }
+  }
+  const frames = trace.search(/\n\n\s+(?:… |at \S.*:\d+:\d+:$)/m);
+  return (frames >= 0 ? trace.slice(0, frames) : trace).trim();
+}
+
 /** The error part of Nix's stderr: markers, warnings before the error and the `--show-trace` hint removed. */
 export function nixErrorText(stderr: string): string {
   const lines = stripAnsi(stderr)

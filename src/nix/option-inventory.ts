@@ -6,6 +6,7 @@ import { packagePath } from '../util/package-root.js';
 import { arrayOf, isBoolean, isNumber, isPosition, isString, isStrings, nullable, shape } from './cache-shapes.js';
 import { cacheTargetOf, type EvaluationCache } from './eval-cache.js';
 import { emptyReads, type ReportedReads } from './reported-reads.js';
+import { isInlineModule } from './module-files.js';
 import { runNixFile, type NixFileAttempt } from './run-nix-file.js';
 
 export const INVENTORY_FILE = packagePath('src', 'nix', 'inventory.nix');
@@ -40,9 +41,9 @@ export interface InventoryOption {
   description: boolean;
   /** The declaration has an `example`. */
   example: boolean;
-  /** The declaring files that are the user's (under a root, not excluded). */
+  /** The declaring files that are the user's (under a root, not excluded; for an option declared inline, the file that lists its module). */
   userDeclarations: string[];
-  /** The defining files that are the user's. */
+  /** The defining files that are the user's (an inline module by its name, see src/evidence/origin.ts). */
   userFiles: string[];
 }
 
@@ -201,10 +202,14 @@ function inventoryFrom(
   run: Pick<OptionInventory, 'problems' | 'processes' | 'durationMs'>,
 ): OptionInventory {
   const excluded = (options.excludeFiles ?? []).map(fileGlob);
-  const isUser = (file: string) => isUserFile(file, raw.roots, raw.modulesPath, excluded);
+  const isUser = (file: string) => isInlineModule(file) || isUserFile(file, raw.roots, raw.modulesPath, excluded);
   const inventoryOptions: InventoryOption[] = [];
   for (const option of raw.options) {
-    const userDeclarations = option.declarations.filter(isUser);
+    // An option declared inline is declared in the file that lists its module, where
+    // its declaration position is.
+    const userDeclarations = option.declarations.flatMap((d) =>
+      isInlineModule(d) ? (option.declarationPositions ?? []).map((p) => p.file).filter((f) => f.startsWith('/')).slice(0, 1) : isUser(d) ? [d] : [],
+    );
     const userFiles = option.files.filter(isUser);
     if (userDeclarations.length === 0 && userFiles.length === 0) continue;
     inventoryOptions.push({

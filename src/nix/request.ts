@@ -11,33 +11,61 @@ export interface Variant {
   priority: number;
 }
 
+/** An attribute name, or a list index (a number; on an attribute set it names that attribute). */
+export type PathSegment = string | number;
+
 export interface EvalItem {
   variant: Variant;
   root: 'config' | 'attr';
-  path: string[];
-  /** Also collect the module system's evidence (definitions, priority) for a config path. */
-  evidence: boolean;
+  path: PathSegment[];
+  /**
+   * Also collect the module system's evidence (definitions, priority) for a config path.
+   * `'full'`: also look for the definitions that lost the whole option, which costs an
+   * evaluation of the target per option and level (see src/evidence/overridden.ts).
+   */
+  evidence: boolean | 'full';
   /** Answer only the attribute names of the value (to list hosts without evaluating them). */
   names?: boolean;
 }
 
-/** Where a value came from, as engine.nix says. */
-export const EVIDENCE_SOURCES = ['default', 'user', 'unknown'] as const;
-
-export interface RawEvidence {
-  option: string[];
-  subPath: string[];
-  isDefined: boolean;
+/** A definition as the engine reports it: the file the module system names, never a line. */
+export interface RawDefinition {
+  file: string;
+  /** Its priority for the path asked about. */
   priority: number | null;
-  source: (typeof EVIDENCE_SOURCES)[number];
-  declarations: string[];
-  declarationPositions: { file: string; line: number; column: number }[];
-  definitions: { file: string; priority: number | null }[];
-  /** Definitions of the same key that lost to a higher priority (known inside attrsOf options). */
-  overridden: { file: string; priority: number | null }[];
+  /** How many definitions of the option the same file made at this level (for telling its lines apart). */
+  definitionsInFile: number;
+  /**
+   * What a winning definition sets at the path, as far as it is plain data (scalars,
+   * short strings, small lists and sets); `{ "_nixcheckOpaque": true }` stands for
+   * anything else. Absent for losing definitions (their values are never forced).
+   */
+  value?: unknown;
 }
 
-/** Why an item has no value: its own error, one that ended Nix, the time limit, or a target that does not load. */
+/** Where a value came from, as engine.nix says. */
+export const EVIDENCE_SOURCES = ['default', 'set', 'unknown'] as const;
+
+export interface RawEvidence {
+  /** The option holding the value (a sub-option of a submodule when the lib tells it). */
+  option: string[];
+  subPath: PathSegment[];
+  isDefined: boolean;
+  priority: number | null;
+  /** default: only the declared default; set: definitions set it; unknown: the engine cannot tell. */
+  source: (typeof EVIDENCE_SOURCES)[number];
+  /** `specialArgs.modulesPath` of the target (NixOS: nixpkgs' nixos/modules), when it has one. */
+  modulesPath: string | null;
+  declarations: string[];
+  declarationPositions: { file: string; line: number; column: number }[];
+  definitions: RawDefinition[];
+  /** Definitions that lost: to a higher priority on the same key, or for the whole option. */
+  overridden: RawDefinition[];
+  /** false: the definitions below the winners could not all be looked at; null: not looked for (evidence not `'full'`). */
+  overriddenKnown: boolean | null;
+}
+
+/** Why an item has no value: its own throw, an error that ended Nix, time, or the whole target. */
 export const ERROR_REASONS = ['throw', 'fatal', 'timeout', 'target'] as const;
 
 export type ItemOutcome =
@@ -50,7 +78,14 @@ export type ItemOutcome =
       /** For config paths of a module-system result: is an option declared along the path? */
       declared: boolean | null;
     }
-  | { status: 'error'; error: string; reason: (typeof ERROR_REASONS)[number] };
+  | {
+      status: 'error';
+      /** Nix's error message. */
+      error: string;
+      /** The whole `--show-trace` text, when the error was collected with it (see src/match/throws-text.ts). */
+      trace?: string;
+      reason: (typeof ERROR_REASONS)[number];
+    };
 
 export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;
 

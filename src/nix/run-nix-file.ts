@@ -24,7 +24,7 @@ export async function runNixFile<T>(
   file: string,
   requestEnv: string,
   request: unknown,
-  options: { timeoutMs: number; signal?: AbortSignal; what: string; reads?: ReportedReads },
+  options: { timeoutMs: number; signal?: AbortSignal; what: string; reads?: ReportedReads; nixArgs?: readonly string[] },
 ): Promise<NixFileAttempt<T>> {
   return withTempDir('nixcheck-', async (dir) => {
     const requestFile = join(dir, 'request.json');
@@ -32,7 +32,7 @@ export async function runNixFile<T>(
     let lastMarker: string | undefined;
     const reads = options.reads;
     const verbosity = reads ? READ_REPORTING_ARGS : [];
-    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', ...verbosity, '--json', '--impure', '--file', file], {
+    const run = await runInProcessGroup(nixBinary(), [...NIX_FEATURE_ARGS, 'eval', ...verbosity, '--json', '--impure', ...(options.nixArgs ?? []), '--file', file], {
       env: { [requestEnv]: requestFile },
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -12,7 +12,7 @@ import { describeDefinitions } from '../evidence/evidence.js';
 import type { CaseResult, RunResult } from '../result/model.js';
 import type { ComplianceResult } from '../compliance/run-comply.js';
 import type { ControlResult } from '../compliance/evaluate-controls.js';
-import { decidingCheck, describeCheckValue, describeValueSource, findingLocation, liveDetails } from '../compliance/report/finding-location.js';
+import { decidingCheck, describeCheck, findingLocation, liveDetails } from '../compliance/report/finding-location.js';
 import { renderComplianceMarkdown } from '../compliance/report/compliance-markdown.js';
 import { isFinding, mostSevereFirst, type Severity } from '../compliance/types.js';
 import { cutText, formatValue } from '../util/format-value.js';
@@ -178,9 +178,7 @@ export function complianceAnnotations(r: ComplianceResult): Annotation[] {
     .map((x) => {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
-      const detail = check
-        ? [`${describeCheckValue(check)}; ${describeValueSource(check)}`, ...liveDetails(x)].join('\n')
-        : (x.message ?? '');
+      const detail = check ? [describeCheck(check), ...liveDetails(x)].join('\n') : (x.message ?? '');
       return {
         level: x.status === 'error' ? 'error' : SEVERITY_LEVEL[x.severity],
         ...(where ? { file: where.file, ...(where.line ? { line: where.line } : {}) } : {}),

@@ -78,7 +78,7 @@ export function formatProblem(c: CaseResult, p: { red: Paint; yellow: Paint; dim
   if (c.error !== undefined) {
     lines.push(`  error:    ${c.error.split('\n').join('\n            ')}`);
   } else {
-    lines.push(`  actual:   ${c.exists === false ? '(path does not exist)' : formatValue(c.actual)}`);
+    lines.push(`  actual:   ${c.exists === false ? '(path does not exist)' : formatValue(c.actual)}${c.actualType ? ` (${c.actualType})` : ''}`);
   }
   if (c.message && c.verdict === 'fail') lines.push(`  why:      ${cutText(c.message)}`);
   if (c.evidence) lines.push(`  defined:  ${describeDefinitions(c.evidence)}`);

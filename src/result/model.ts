@@ -9,26 +9,47 @@ export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
 
 /** Where a value came from, as the module system tells it. */
 export interface Evidence {
-  /** The option that holds the value (`boot.kernel.sysctl` for a sysctl key). */
+  /**
+   * The option that holds the value (`boot.kernel.sysctl` for a sysctl key; a submodule's
+   * own sub-option, `users.users.alice.isNormalUser`, when the module system tells it).
+   */
   option: string;
-  /** Key inside an attrsOf option (`kernel.kptr_restrict`), when the path goes below the option. */
-  subPath?: string[];
+  /** Key inside the option (`kernel.kptr_restrict`; a number indexes a list), when the path goes below the option. */
+  subPath?: (string | number)[];
   isDefined: boolean;
   /** Module-system priority of the effective definition: 50 mkForce, 100 plain, 1000 mkDefault, 1500 the declared default. */
   priority?: number;
   priorityName?: string;
   /**
-   * `default`: nobody set it, the declared default applies; `upstream`: only NixOS's own
-   * modules (or other non-user modules) set it, e.g. a mkDefault in nixpkgs; `user`: one
-   * of the user's modules defined it.
+   * `default`: nobody set it, the declared default applies; `upstream`: only positively
+   * upstream modules (under the target's modulesPath, or `upstream:` files) set it, e.g. a
+   * mkDefault in nixpkgs; `user`: one of the user's modules (a file of the checkout, an
+   * inline module, a `with:` override) defined it; `unknown`: nixcheck cannot tell (a
+   * module outside the checkout that is not known to be upstream, or definitions it
+   * cannot read).
    */
   source: 'default' | 'upstream' | 'user' | 'unknown';
   /** The definitions that won (only those at the winning priority), with the line where found. */
   definitions: DefinitionSite[];
   /** Definitions that set the same value at a lower priority and lost ("hardening sets 0, the profile forces 1"). */
   overridden: DefinitionSite[];
+  /**
+   * Whether `overridden` lists every definition that lost: true; false when not all could
+   * be found (it may be incomplete, or empty while something lost). Absent when
+   * definitions that lost the whole option were not looked for (a passing case's value:
+   * `overridden` then holds only what lost inside the winning definitions).
+   */
+  overriddenKnown?: boolean;
   declarations: SourceSite[];
 }
+
+/**
+ * Whose definition: `user` (a file of the checkout), `upstream` (positively upstream),
+ * `inline` (a module written inline in a module list: the module system records no file
+ * for it), `with` (a suite's `with:` override), `external` (a file outside the checkout
+ * not known to be upstream).
+ */
+export type DefinitionOrigin = 'user' | 'upstream' | 'inline' | 'with' | 'external';
 
 export interface SourceSite {
   /** The path as Nix reported it (often in the store). */
@@ -40,10 +61,15 @@ export interface SourceSite {
 }
 
 export interface DefinitionSite extends SourceSite {
-  /** Defined by a module that is not the user's (nixpkgs, or a configured upstream path). */
-  upstream?: boolean;
-  /** Priority of this definition for the key asked about (attrsOf options), when known. */
+  origin: DefinitionOrigin;
+  /** Priority of this definition for the path asked about, when known. */
   priority?: number;
+  /**
+   * When the file's text leaves several places the definition may be (conditional
+   * branches that set the same priority and value), those lines; `line` is then absent.
+   * For an inline module, `localFile` is the file that lists it, when it could be found there.
+   */
+  candidates?: number[];
 }
 
 export interface TargetRef {
@@ -72,10 +98,14 @@ export interface CaseResult {
   expected: string;
   /** The evaluated value (JSON), when evaluation succeeded. */
   actual?: unknown;
+  /** The value's Nix type when JSON does not show it: `path` (given as a string, never copied to the store), `derivation`, `function`. */
+  actualType?: 'path' | 'derivation' | 'function';
   exists?: boolean;
   message?: string;
-  /** The full Nix error text (ANSI stripped) when evaluation failed. */
+  /** Nix's error message (ANSI stripped) when evaluation failed. */
   error?: string;
+  /** The `--show-trace` text of that error, when Nix gave one, as `throws:` is matched against it (src/match/throws-text.ts). */
+  errorTrace?: string;
   /** throw: Nix reported an error; fatal: it ended the process (abort, recursion); timeout; target: the target itself failed to load. */
   errorReason?: 'throw' | 'fatal' | 'timeout' | 'target';
   evidence?: Evidence;

@@ -1,18 +1,33 @@
 /**
  * Attribute paths as users write them: `boot.kernel.sysctl."kernel.kptr_restrict"`.
  * Segments are split on dots; a segment in double quotes may contain dots and `\"`.
+ * In a value path (`files.0.source`) a bare number indexes a list; `"0"` stays an
+ * attribute name.
  */
-export type AttrPath = readonly string[];
+import type { PathSegment } from '../nix/request.js';
+
+export type AttrPath = readonly PathSegment[];
 
 export class AttrPathError extends Error {}
 
+/** A path of attribute names only (`with:` keys, target attributes): `0` is the attribute "0". */
 export function parseAttrPath(text: string): string[] {
-  const segments: string[] = [];
+  return parseSegments(text).map((s) => s.text);
+}
+
+/** A path to a value: a bare non-negative integer segment is a list index (on an attribute set, the attribute of that name). */
+export function parsePath(text: string): PathSegment[] {
+  return parseSegments(text).map((s) => (!s.quoted && /^(0|[1-9][0-9]*)$/.test(s.text) ? Number(s.text) : s.text));
+}
+
+function parseSegments(text: string): { text: string; quoted: boolean }[] {
+  const segments: { text: string; quoted: boolean }[] = [];
   let i = 0;
   if (text.trim() === '') throw new AttrPathError('empty attribute path');
   while (i < text.length) {
     let segment = '';
-    if (text[i] === '"') {
+    const quoted = text[i] === '"';
+    if (quoted) {
       i++;
       let closed = false;
       while (i < text.length) {
@@ -34,7 +49,7 @@ export function parseAttrPath(text: string): string[] {
       while (i < text.length && text[i] !== '.') segment += text[i++];
       if (segment === '') throw new AttrPathError(`empty segment in ${JSON.stringify(text)}`);
     }
-    segments.push(segment);
+    segments.push({ text: segment, quoted });
     if (i < text.length) {
       if (text[i] !== '.') throw new AttrPathError(`expected "." after a quoted segment in ${JSON.stringify(text)}`);
       i++;
@@ -48,6 +63,6 @@ const BARE_SEGMENT = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 
 export function formatAttrPath(path: AttrPath): string {
   return path
-    .map((s) => (BARE_SEGMENT.test(s) ? s : `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`))
+    .map((s) => (typeof s === 'number' ? String(s) : BARE_SEGMENT.test(s) ? s : `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`))
     .join('.');
 }

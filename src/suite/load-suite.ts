@@ -4,7 +4,8 @@ import { PRIORITY } from '../nix/request.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../util/yaml-source.js';
-import { parseAttrPath } from './attr-path.js';
+import { parseAttrPath, parsePath } from './attr-path.js';
+import type { PathSegment } from '../nix/request.js';
 import type { Suite, SuiteCase, TargetSpec } from './suite.js';
 
 interface RawTarget {
@@ -61,9 +62,9 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
     const location = at('name');
     const root = raw.path !== undefined ? 'config' : 'attr';
     const pathText = (raw.path ?? raw.attr)!;
-    let path: string[] = [];
+    let path: PathSegment[] = [];
     try {
-      path = parseAttrPath(pathText);
+      path = parsePath(pathText);
     } catch (err) {
       problems.push({ location: at(root === 'config' ? 'path' : 'attr'), message: (err as Error).message });
     }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { resolveEvidence } from '../evidence/evidence.js';
+import { addFullEvidence } from '../evidence/overridden.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
+import { throwsText } from '../match/throws-text.js';
 import { judge } from '../match/verdict.js';
 import type { Evaluator } from '../nix/evaluator.js';
 import type { CaseResult, TargetRef } from '../result/model.js';
@@ -79,7 +81,14 @@ export async function runSuites(
   }));
   options.events.emit({ type: 'run-start', cases: planned.length, targets: new Set(requests.map((r) => r.target.key)).size });
   const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
-  const answerFor = new Map(toEvaluate.map((p, i) => [p, answers[i]!]));
+  const judgements = toEvaluate.map((p, i) => judge(p.case.matchers, answers[i]!.outcome, p.case.path, p.case.root));
+  // A failing case's report explains its value: look for what that value overrode too.
+  const explained = toEvaluate.flatMap((_, i) => {
+    const o = answers[i]!.outcome;
+    return judgements[i]!.verdict === 'fail' && o.status === 'value' && o.exists && o.evidence ? [i] : [];
+  });
+  await addFullEvidence(requests, answers, explained, options.evaluator, options.jobs, stats);
+  const answerFor = new Map(toEvaluate.map((p, i) => [p, { ...answers[i]!, judgement: judgements[i]! }]));
 
   const cases: CaseResult[] = [];
   for (const p of planned) {
@@ -101,16 +110,20 @@ export async function runSuites(
       options.events.emit({ type: 'case', result: skipped });
       continue;
     }
-    const { outcome } = answer;
-    const judgement = judge(p.case.matchers, outcome, p.case.path, p.case.root);
+    const { outcome, judgement } = answer;
+    const target = p.target.evalTarget.base;
     const evidence =
-      outcome.status === 'value' && outcome.exists && outcome.evidence ? await resolveEvidence(outcome.evidence, options.locator) : undefined;
+      outcome.status === 'value' && outcome.exists && outcome.evidence
+        ? await resolveEvidence(outcome.evidence, options.locator, target.kind === 'file' ? { listingFile: target.file } : {})
+        : undefined;
     const result: CaseResult = {
       ...base,
       verdict: judgement.verdict,
       expected: judgement.expected,
       ...(judgement.message ? { message: judgement.message } : {}),
-      ...(outcome.status === 'value' ? { actual: outcome.value, exists: outcome.exists } : { error: outcome.error, errorReason: outcome.reason }),
+      ...(outcome.status === 'value'
+        ? { actual: outcome.value, exists: outcome.exists, ...(shownType(outcome.type) ? { actualType: shownType(outcome.type) } : {}) }
+        : { error: outcome.error, errorReason: outcome.reason, ...(outcome.trace !== undefined ? { errorTrace: throwsText(outcome) } : {}) }),
       ...(evidence ? { evidence } : {}),
       durationMs: answer.durationMs,
       cached: answer.cached,
@@ -119,6 +132,11 @@ export async function runSuites(
     options.events.emit({ type: 'case', result });
   }
   return { cases, stats, nixVersion, ...(selection ? { shard: shardInfo(options.shard!, selection, selection.positions) } : {}) };
+}
+
+/** Nix types a JSON value does not show. */
+function shownType(type: string | null): CaseResult['actualType'] | undefined {
+  return type === 'path' || type === 'derivation' || type === 'function' ? type : undefined;
 }
 
 function targetRef(p: PlannedCase): TargetRef {

@@ -1,4 +1,5 @@
 import type { MatcherSpec } from '../match/matchers.js';
+import type { PathSegment } from '../nix/request.js';
 import type { SourceLocation } from '../util/errors.js';
 
 /** Where a case's value comes from, as written in a suite. */
@@ -14,7 +15,7 @@ export interface SuiteCase {
   name: string;
   location: SourceLocation;
   root: 'config' | 'attr';
-  path: string[];
+  path: PathSegment[];
   /** The path as the user wrote it. */
   pathText: string;
   targets: TargetSpec[];

@@ -204,6 +204,20 @@ ${body}`;
     expect((await rejection(loadCatalogue({ dirs: [stray], builtin: false }))).message).toMatch(/s\.yaml:\d+:\d+:/);
   });
 
+  it('allows ifDeclared only where a vacuous check cannot decide: not inside anyOf or alternatives', async () => {
+    const ok = await tempTree({ 'ok.yaml': control(`    fix: x\n    checks:\n      - allOf:\n          - path: a.b\n            equals: 1\n            ifDeclared: true\n`) });
+    const loaded = await loadCatalogue({ dirs: [ok], builtin: false });
+    expect(loaded.controls[0]!.checks).toMatchObject([{ kind: 'allOf', allOf: [{ kind: 'path', path: 'a.b', ifDeclared: true }] }]);
+    for (const [name, checks] of [
+      ['any.yaml', `      - anyOf:\n          - path: a.b\n            equals: 1\n            ifDeclared: true\n          - path: a.c\n            equals: 1\n`],
+      ['alt.yaml', `      - alternatives:\n          - path: a.b\n            equals: 1\n            ifDeclared: true\n          - path: a.c\n            equals: 1\n`],
+    ] as const) {
+      const dir = await tempTree({ [name]: control(`    fix: x\n    checks:\n${checks}`) });
+      const message = (await rejection(loadCatalogue({ dirs: [dir], builtin: false }))).message;
+      expect(message).toMatch(new RegExp(`${name.replace('.', '\\.')}:\\d+:\\d+: ifDeclared is not allowed inside anyOf or alternatives`));
+    }
+  });
+
   it('rejects a fix variant without its releases', async () => {
     const dir = await tempTree({ 'f.yaml': control(`    fix:\n      - nix: x = 1;\n    checks: [{ path: a.b, equals: 1 }]\n`) });
     expect((await rejection(loadCatalogue({ dirs: [dir], builtin: false }))).message).toMatch(/f\.yaml:\d+:\d+:/);

@@ -15,10 +15,10 @@ describe('nixcheck comply --baseline and gates', () => {
     expect(first.exitCode, first.stderr).toBe(1);
     expect(first.stdout).toMatch(/gate: k3s-node: \d+ failing, \d+ erroring, 0 drifting control\(s\)/);
     const earlier: ComplianceResult = JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8'));
-    // Pretend ip forwarding passed before and the firewall failed before.
+    // Pretend ip forwarding passed before and Bluetooth failed before.
     for (const r of earlier.results) {
       if (r.controlId === 'sysctl-ipv4-forwarding-disabled') r.status = 'pass';
-      if (r.controlId === 'firewall-enabled') r.status = 'fail';
+      if (r.controlId === 'bluetooth-disabled') r.status = 'fail';
     }
     const baseline = join(out, 'baseline.json');
     writeFileSync(baseline, JSON.stringify(earlier));
@@ -26,7 +26,7 @@ describe('nixcheck comply --baseline and gates', () => {
     expect(again.stdout).toMatch(/against the baseline: 1 newly failing, 1 newly passing/);
     const now: ComplianceResult = JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8'));
     expect(now.baseline!.newlyFailing.map((c) => c.controlId)).toEqual(['sysctl-ipv4-forwarding-disabled']);
-    expect(now.baseline!.newlyPassing.map((c) => c.controlId)).toEqual(['firewall-enabled']);
+    expect(now.baseline!.newlyPassing.map((c) => c.controlId)).toEqual(['bluetooth-disabled']);
     expect(now.baseline!.hosts['k3s-node']!.delta).toBeCloseTo(now.scores['k3s-node']!.overall.weighted! - now.baseline!.hosts['k3s-node']!.before!, 9);
   });
 

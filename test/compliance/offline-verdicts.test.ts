@@ -98,6 +98,7 @@ const EXPECTED: Record<string, [Status, Status]> = {
   'sysctl-tcp-syncookies': [P, P],
   'sysctl-ipv6-router-adverts-ignored': [F, F],
   // network.yaml
+  // services.firewalld.enable is not declared here: its check says ifDeclared, and holds vacuously.
   'firewall-enabled': [P, P],
   'firewall-nftables': [F, F],
   // ssh.yaml
@@ -206,6 +207,7 @@ const EXPECTED: Record<string, [Status, Status]> = {
   'login-defs-encrypt-method-sha512': [F, F],
   'wireless-disabled': [P, P],
   'bluetooth-disabled': [P, P],
+  // services.displayManager.autoLogin.user, the first of its alternatives declared here.
   'autologin-disabled': [P, P],
   'usbguard-enabled': [F, F],
   'timesyncd-enabled': [P, P],
@@ -361,7 +363,7 @@ describe('compliance verdicts on the offline example flake', () => {
     expect(nullok.status).toBe('fail');
     expect(nullok.checks[0]!.value).toBe(true);
     expect(['default', 'upstream']).toContain(nullok.checks[0]!.valueSource);
-    expect(nullok.checks[0]!.evidence!.definitions[0]).toMatchObject({ localFile: 'fixtures/offline/nixos-options/security.nix', upstream: true, priority: 100 });
+    expect(nullok.checks[0]!.evidence!.definitions[0]).toMatchObject({ localFile: 'fixtures/offline/nixos-options/security.nix', origin: 'upstream', priority: 100 });
 
     // NixOS no longer sets ptrace_scope: the kernel's Yama default (1) applies.
     const ptrace = verdict('bare', 'kernel-ptrace-restricted');
@@ -377,7 +379,7 @@ describe('compliance verdicts on the offline example flake', () => {
       localFile: 'fixtures/offline/nixos-options/boot.nix',
       line: lineOf('fixtures/offline/nixos-options/boot.nix', /"kernel\.kptr_restrict" = lib\.mkDefault 1/),
       priority: 1000,
-      upstream: true,
+      origin: 'upstream',
     });
 
     // security.sudo.configFile is derived by the imitated sudo module: no use_pty on bare.

@@ -16,8 +16,8 @@ const evidence: Evidence = {
   priority: 50,
   priorityName: 'mkForce',
   source: 'user',
-  definitions: [{ file: '/nix/store/0000000000000000000000000000000a-source/modules/profiles/k8s-lab.nix', localFile: 'fixtures/offline/modules/profiles/k8s-lab.nix', line: 12, priority: 50 }],
-  overridden: [{ file: '/nix/store/x-source/modules/security/hardening.nix', localFile: 'fixtures/offline/modules/security/hardening.nix', line: 80, priority: 100 }],
+  definitions: [{ file: '/nix/store/0000000000000000000000000000000a-source/modules/profiles/k8s-lab.nix', origin: 'user', localFile: 'fixtures/offline/modules/profiles/k8s-lab.nix', line: 12, priority: 50 }],
+  overridden: [{ file: '/nix/store/x-source/modules/security/hardening.nix', origin: 'user', localFile: 'fixtures/offline/modules/security/hardening.nix', line: 80, priority: 100 }],
   declarations: [],
 };
 

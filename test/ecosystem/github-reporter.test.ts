@@ -69,7 +69,7 @@ describe('githubReporter', () => {
     const file = join(tempDir(), 'summary.md');
     writeFileSync(file, '# earlier step\n');
     const failing = makeCase(1, 'fail', {
-      evidence: { option: 'a.b1', isDefined: true, priority: 50, priorityName: 'mkForce', source: 'user', definitions: [{ file: '/nix/store/x', localFile: 'hosts/laptop.nix', line: 7, priority: 50 }], overridden: [], declarations: [] },
+      evidence: { option: 'a.b1', isDefined: true, priority: 50, priorityName: 'mkForce', source: 'user', definitions: [{ file: '/nix/store/x', origin: 'user', localFile: 'hosts/laptop.nix', line: 7, priority: 50 }], overridden: [], declarations: [] },
     });
     await finish(runResult([makeCase(0, 'pass'), failing, makeCase(2, 'error', { expected: 'a | b' })]), { GITHUB_STEP_SUMMARY: file });
     const md = readFileSync(file, 'utf8');

@@ -42,6 +42,10 @@ describe('matchers', () => {
     expect(pass({ type: 'attrs' }, v({}, 'set'))).toBe(true);
     expect(pass({ type: 'derivation' }, v('/nix/store/x', 'derivation'))).toBe(true);
     expect(pass({ type: 'string' }, v('/nix/store/x', 'derivation'))).toBe(false);
+    // A path arrives as a string (never copied to the store), typed by the engine.
+    expect(pass({ type: 'path' }, v('/etc/nixos/x.nix', 'path'))).toBe(true);
+    expect(pass({ type: 'string' }, v('/etc/nixos/x.nix', 'path'))).toBe(false);
+    expect(pass({ type: 'path' }, v('/etc/nixos/x.nix', 'string'))).toBe(false);
   });
 
   it('exists, absent and not', () => {
@@ -61,6 +65,9 @@ describe('matchers', () => {
     expect(match({ throws: 'sandbox' }, err).reason).toMatch(/does not match/);
     expect(match({ throws: 'x' }, v(1)).reason).toMatch(/succeeded/);
     expect(pass({ equals: 1 }, err)).toBe(false);
+    // With a --show-trace text, the trace's context counts.
+    const traced: Observed = { kind: 'error', error: 'error: boom', trace: "error: boom\n\n       … while evaluating the option `services.x.port':" };
+    expect(pass({ throws: "while evaluating the option `services.x.port'" }, traced)).toBe(true);
   });
 
   it('describes expectations in words', () => {

@@ -101,10 +101,15 @@ describe('evidence priorities (the offline fixture\'s module system)', () => {
   const withEvidence = (path: string[], extra: Partial<EvalItem> = {}) => item(path, { evidence: true, ...extra });
 
   it('a key of an attrsOf option forced as a whole carries the option\'s priority', async () => {
-    const r = await evaluateBatch(system, [withEvidence(['sysctl', 'forward']), withEvidence(['sysctl', 'kptr'])], { timeoutMs: 60_000 });
-    expect(value(r.outcomes[0]!)).toMatchObject({ value: 1, evidence: { option: ['sysctl'], subPath: ['forward'], priority: 50, source: 'user' } });
-    expect(value(r.outcomes[0]!).evidence!.definitions).toEqual([{ file: join(REPO, 'test/fixtures/priorities/forced.nix'), priority: 50 }]);
-    // plain.nix lost for the whole option: the module system no longer lists it.
+    const r = await evaluateBatch(system, [withEvidence(['sysctl', 'forward'], { evidence: 'full' }), withEvidence(['sysctl', 'kptr'])], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!)).toMatchObject({ value: 1, evidence: { option: ['sysctl'], subPath: ['forward'], priority: 50, source: 'set' } });
+    expect(value(r.outcomes[0]!).evidence!.definitions).toEqual([{ file: join(REPO, 'test/fixtures/priorities/forced.nix'), priority: 50, value: 1, definitionsInFile: 1 }]);
+    // plain.nix lost for the whole option: the module system no longer lists it, an
+    // evaluation without forced.nix's definitions of `sysctl` finds it.
+    expect(value(r.outcomes[0]!).evidence!).toMatchObject({
+      overridden: [{ file: join(REPO, 'test/fixtures/priorities/plain.nix'), priority: 100, definitionsInFile: 1 }],
+      overriddenKnown: true,
+    });
     expect(value(r.outcomes[1]!)).toMatchObject({ exists: false });
   });
 

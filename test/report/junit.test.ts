@@ -29,7 +29,7 @@ export const sampleCases: CaseResult[] = [
     actual: true,
     exists: true,
     message: 'expected false',
-    evidence: { option: 'services.openssh.settings', subPath: ['X11Forwarding'], isDefined: true, priority: 100, source: 'user', definitions: [{ file: '/nix/store/x-source/hosts/desktop.nix', localFile: 'hosts/desktop.nix', line: 9, priority: 100 }], overridden: [], declarations: [] },
+    evidence: { option: 'services.openssh.settings', subPath: ['X11Forwarding'], isDefined: true, priority: 100, source: 'user', definitions: [{ file: '/nix/store/x-source/hosts/desktop.nix', origin: 'user', localFile: 'hosts/desktop.nix', line: 9, priority: 100 }], overridden: [], declarations: [] },
   },
   { ...base, id: '3', name: 'broken <option> & "quotes"', verdict: 'error', error: 'error: deliberately broken\u0007', errorReason: 'throw', message: 'evaluation failed' },
   { ...base, id: '4', name: 'later', verdict: 'skip', message: 'waiting for the foo module', target: { label: 'desktop', host: 'desktop' } },

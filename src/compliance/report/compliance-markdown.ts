@@ -3,7 +3,7 @@ import { mdCell, mdCode, mdText } from '../../report/markdown.js';
 import type { ReportFile } from '../../util/atomic-write.js';
 import type { Score } from '../score.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { decidingCheck, describeCheckValue, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
+import { decidingCheck, describeCheck, findingLocation, liveDetails } from './finding-location.js';
 import { renderTrendTable } from './trend.js';
 
 const pct = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(1)}%`);
@@ -34,7 +34,7 @@ export function renderComplianceMarkdown(r: ComplianceResult): string {
       const check = decidingCheck(f);
       const where = findingLocation(f, r);
       lines.push(
-        `| ${mdCell(f.host)} | ${mdCode(f.controlId, 'cell')} ${mdCell(f.title)} | ${f.severity} | ${check ? mdCell([`${describeCheckValue(check)}; ${describeValueSource(check)}`, ...liveDetails(f)].join('; ')) : mdCell(f.message ?? '')} | ${where ? mdCell(`${where.file}${where.line ? `:${where.line}` : ''}`) : ''} |`,
+        `| ${mdCell(f.host)} | ${mdCode(f.controlId, 'cell')} ${mdCell(f.title)} | ${f.severity} | ${check ? mdCell([describeCheck(check), ...liveDetails(f)].join('; ')) : mdCell(f.message ?? '')} | ${where ? mdCell(`${where.file}${where.line ? `:${where.line}` : ''}`) : ''} |`,
       );
     }
     lines.push('');

@@ -3,7 +3,7 @@ import type { ReportFile } from '../../util/atomic-write.js';
 import type { ComplianceResult } from '../run-comply.js';
 import type { Severity } from '../types.js';
 import { mdCodeBlock, mdLines } from '../../report/markdown.js';
-import { decidingCheck, describeCheckValue, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
+import { decidingCheck, describeCheck, findingLocation, liveDetails } from './finding-location.js';
 import { isFinding } from '../types.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
@@ -35,10 +35,7 @@ export function buildSarif(r: ComplianceResult): object {
     .map((x) => {
       const where = findingLocation(x, r);
       const check = decidingCheck(x);
-      const detail = [
-        ...(check ? [` ${describeCheckValue(check)}: ${describeValueSource(check)}.`] : []),
-        ...liveDetails(x).map((d) => ` ${d}.`),
-      ].join('');
+      const detail = [...(check ? [` ${describeCheck(check)}.`] : []), ...liveDetails(x).map((d) => ` ${d}.`)].join('');
       return {
         ruleId: x.controlId,
         level: x.status === 'error' ? 'error' : LEVEL[x.severity],

@@ -1,6 +1,6 @@
 import { isFinding, mostSevereFirst } from '../types.js';
 import type { ComplianceResult } from '../run-comply.js';
-import { decidingCheck, describeCheckValue, describeValueSource, findingLocation, liveDetails } from './finding-location.js';
+import { decidingCheck, describeCheck, findingLocation, liveDetails } from './finding-location.js';
 
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '  n/a' : `${n.toFixed(1).padStart(5)}%`);
 
@@ -14,8 +14,7 @@ export function formatComplianceTerminal(r: ComplianceResult, maxFindings = 40):
     const check = decidingCheck(f);
     const where = findingLocation(f, r);
     lines.push(`${f.status.toUpperCase()} [${f.severity}] ${f.host} ${f.controlId}: ${f.title}`);
-    if (check) lines.push(`  ${describeCheckValue(check)}: ${describeValueSource(check)}`);
-    if (check?.error) lines.push(`  ${check.error.split('\n')[0]}`);
+    if (check) lines.push(`  ${describeCheck(check)}`);
     for (const detail of liveDetails(f)) lines.push(`  ${detail}`);
     if (where) lines.push(`  at ${where.file}${where.line ? `:${where.line}` : ''}`);
   }

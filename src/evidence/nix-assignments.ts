@@ -1,0 +1,469 @@
+/**
+ * Where a Nix module file assigns config values, found by reading its text: every
+ * `a.b."c" = value;` with its full attribute path below the module's config (nested
+ * blocks, `config.` and `config = { ... }` resolved), the priority wrappers around it
+ * (mkForce, mkDefault, mkOverride N), its value when it is a literal, and which
+ * conditional branch (mkIf, mkMerge element, if-then-else, `//` operand) it sits in.
+ *
+ * Each branch is one definition in the module system's eyes: a mkMerge element, an mkIf
+ * content, a module of a module list. (`a // b` is one definition.)
+ *
+ * The module system records a definition's file but never its line; this is how a line
+ * is found. It reads text, so it can be wrong: callers choose among these assignments
+ * only where priority and value agree with what the module system reports, and say so
+ * when several remain.
+ */
+import { tokenize, type Token } from './nix-tokens.js';
+
+/** An attribute name, or `null` for one computed at evaluation time (`"${name}"`). */
+export type Segment = string | null;
+
+/** A literal value as JSON, or `undefined` when the text is not a literal. */
+export type Literal = unknown;
+
+export interface Wrapper {
+  /** Length of the attribute path whose value it wraps. */
+  depth: number;
+  /** Its priority; null when written with a priority that is not a literal. */
+  priority: number | null;
+}
+
+export interface Branch {
+  id: number;
+  /** Length of the attribute path at which the branch was opened. */
+  depth: number;
+  /**
+   * The condition it depends on, as written (`cfg.enable`; `!(c)` for an else branch);
+   * none for a mkMerge element or a module of a module list, which are always there.
+   */
+  condition?: string;
+}
+
+export interface Assignment {
+  line: number;
+  path: Segment[];
+  /** The value is an attribute set written out (its attributes are assignments too). */
+  block: boolean;
+  value?: Literal;
+  wrappers: Wrapper[];
+  /** The conditional branches it sits in, outermost first. */
+  branches: Branch[];
+}
+
+const PRIORITY_WRAPPERS = new Map([
+  ['mkForce', 50],
+  ['mkVMOverride', 10],
+  ['mkImageMediaOverride', 60],
+  ['mkDefault', 1000],
+  ['mkOptionDefault', 1500],
+]);
+const ORDER_WRAPPERS = new Set(['mkBefore', 'mkAfter', 'mkOrder', 'mkFixStrictness']);
+const CONDITIONALS = new Set(['mkIf', 'optionalAttrs', 'mkMerge']);
+/** Attributes of a module that are not config. */
+const MODULE_META = new Set(['options', '_file', 'key', 'disabledModules', 'meta', 'freeformType', '_class']);
+const STOP = new Set([';', ')', ']', '}', ',', 'in', 'then', 'else']);
+const BINARY = new Set(['//', '++', '+', '-', '*', '/', '==', '!=', '<', '>', '<=', '>=', '&&', '||', '->', '?']);
+
+interface Context {
+  /** Attribute path below the module's config; null where values are not config (let, options). */
+  path: Segment[] | null;
+  wrappers: Wrapper[];
+  branches: Branch[];
+  /** The next attribute set is a module: `config`, `options`, `imports` have their meaning. */
+  moduleRoot: boolean;
+  /** Line of the binding whose value this is. */
+  line?: number;
+}
+
+const NOT_CONFIG: Context = { path: null, wrappers: [], branches: [], moduleRoot: false };
+
+/** What an expression turned out to be, for the assignment it is the value of. */
+interface Shape {
+  block: boolean;
+  opaque: boolean;
+  value?: Literal;
+}
+
+const OPAQUE: Shape = { block: false, opaque: true };
+
+/** Every config assignment in a Nix file, by line; an empty list when the text cannot be read as Nix. */
+export function findAssignments(source: string): Assignment[] {
+  const parser = new Parser(tokenize(source));
+  try {
+    parser.expression({ path: [], wrappers: [], branches: [], moduleRoot: true });
+  } catch {
+    return [];
+  }
+  return parser.found.sort((a, b) => a.line - b.line || a.path.length - b.path.length);
+}
+
+/** A module list: `imports = [ ... ]`, or `modules = [ ... ]` outside config (evalModules, nixosSystem). */
+const MODULE_LIST: Segment[] = ['\u0000modules'];
+
+class Parser {
+  readonly found: Assignment[] = [];
+  private i = 0;
+  private branchIds = 0;
+
+  constructor(private readonly tokens: Token[]) {}
+
+  private peek(k = 0): Token | undefined {
+    return this.tokens[this.i + k];
+  }
+
+  private is(text: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t !== undefined && t.text === text && (t.kind === 'punct' || t.kind === 'id');
+  }
+
+  private next(): Token {
+    const t = this.tokens[this.i++];
+    if (!t) throw new Error('unexpected end of file');
+    return t;
+  }
+
+  private expect(text: string): void {
+    if (!this.is(text)) throw new Error(`expected ${text} at line ${this.peek()?.line ?? 'end'}`);
+    this.i++;
+  }
+
+  private branch(ctx: Context, depth = ctx.path?.length ?? 0, condition?: string): Branch[] {
+    return [...ctx.branches, { id: ++this.branchIds, depth, ...(condition !== undefined ? { condition } : {}) }];
+  }
+
+  private inBranch(ctx: Context, condition?: string): Context {
+    return { ...ctx, branches: this.branch(ctx, undefined, condition) };
+  }
+
+  /** The source text of the tokens from `start` up to the current one, as a condition's identity. */
+  private textFrom(start: number): string {
+    return this.tokens.slice(start, this.i).map((t) => t.text).join(' ');
+  }
+
+  private wrap(ctx: Context, priority: number | null): Context {
+    return { ...ctx, wrappers: [...ctx.wrappers, { depth: ctx.path?.length ?? 0, priority }] };
+  }
+
+  private atEnd(): boolean {
+    const t = this.peek();
+    if (!t) return true;
+    if (t.kind === 'punct') return BINARY.has(t.text) || STOP.has(t.text);
+    return t.kind === 'id' && STOP.has(t.text);
+  }
+
+  /** An expression whose value is assigned at `ctx.path`. */
+  expression(ctx: Context): Shape {
+    if (this.is('let')) {
+      this.i++;
+      this.bindings(NOT_CONFIG, 'in');
+      this.expect('in');
+      return this.expression(ctx);
+    }
+    if (this.is('with') || this.is('assert')) {
+      this.i++;
+      this.expression(NOT_CONFIG);
+      this.expect(';');
+      return this.expression(ctx);
+    }
+    if (this.is('if')) {
+      this.i++;
+      const start = this.i;
+      this.expression(NOT_CONFIG);
+      const condition = this.textFrom(start);
+      this.expect('then');
+      this.expression(this.inBranch(ctx, condition));
+      this.expect('else');
+      this.expression(this.inBranch(ctx, `!(${condition})`));
+      return OPAQUE;
+    }
+    if (this.isLambda()) {
+      this.skipFormals();
+      // A function at a config path is a module (a submodule written as a function).
+      return this.expression({ ...ctx, moduleRoot: ctx.moduleRoot || ctx.path !== null });
+    }
+    return this.operators(ctx);
+  }
+
+  private isLambda(): boolean {
+    const t = this.peek();
+    if (!t) return false;
+    if (t.kind === 'id' && (this.is(':', 1) || this.is('@', 1))) return true;
+    if (this.is('{')) {
+      const close = this.matching(this.i);
+      return close !== undefined && (this.tokens[close + 1]?.text === ':' || this.tokens[close + 1]?.text === '@');
+    }
+    return false;
+  }
+
+  /** Index of the token closing the bracket at `open`. */
+  private matching(open: number): number {
+    let depth = 0;
+    for (let k = open; k < this.tokens.length; k++) {
+      const t = this.tokens[k]!;
+      if (t.kind !== 'punct') continue;
+      if (t.text === '{' || t.text === '[' || t.text === '(') depth++;
+      else if (t.text === '}' || t.text === ']' || t.text === ')') {
+        depth--;
+        if (depth === 0) return k;
+      }
+    }
+    throw new Error('unbalanced brackets');
+  }
+
+  private skipFormals(): void {
+    if (this.peek()!.kind === 'id') {
+      this.i++;
+      if (this.is('@')) this.i = this.matching(this.i + 1) + 1;
+    } else {
+      this.i = this.matching(this.i) + 1;
+      if (this.is('@')) this.i += 2;
+    }
+    this.expect(':');
+  }
+
+  /** Applications joined by binary operators: only the operands of `//` stay config (one definition). */
+  private operators(ctx: Context): Shape {
+    const start = this.i;
+    const operands = [start];
+    const ops: string[] = [];
+    this.skipApplication();
+    while (this.peek()?.kind === 'punct' && BINARY.has(this.peek()!.text)) {
+      const op = this.next().text;
+      ops.push(op);
+      if (op === '?') this.skipSelection();
+      else {
+        operands.push(this.i);
+        this.skipApplication();
+      }
+    }
+    if (ops.length === 0) {
+      this.i = start;
+      return this.application(ctx);
+    }
+    const end = this.i;
+    const update = ops.every((o) => o === '//');
+    for (const at of operands) {
+      this.i = at;
+      this.application(update ? ctx : NOT_CONFIG);
+    }
+    this.i = end;
+    return update ? OPAQUE : this.record(ctx, OPAQUE);
+  }
+
+  private skipApplication(): void {
+    while (this.is('!') || this.is('-')) this.i++;
+    do this.skipAtom();
+    while (!this.atEnd());
+  }
+
+  private skipAtom(): void {
+    const t = this.next();
+    if (t.kind === 'punct' && (t.text === '{' || t.text === '[' || t.text === '(')) this.i = this.matching(this.i - 1) + 1;
+    else if (t.kind === 'id' && t.text === 'rec' && this.is('{')) this.i = this.matching(this.i) + 1;
+    this.skipSelectionTail();
+  }
+
+  /** `.a."b".${c}` and `or default` after an atom. */
+  private skipSelectionTail(): boolean {
+    let selected = false;
+    while (this.is('.')) {
+      this.i++;
+      this.next();
+      selected = true;
+    }
+    if (this.is('or')) {
+      this.i++;
+      this.skipAtom();
+      selected = true;
+    }
+    return selected;
+  }
+
+  private skipSelection(): void {
+    this.next();
+    while (this.is('.')) {
+      this.i++;
+      this.next();
+    }
+  }
+
+  /** A function application or a single atom; the module system's wrappers are understood. */
+  private application(ctx: Context): Shape {
+    if (this.is('-') && this.peek(1)?.kind === 'number') {
+      this.i++;
+      const n = Number(this.next().text);
+      return this.atEnd() ? this.record(ctx, { block: false, opaque: false, value: -n }) : this.opaqueRest(ctx);
+    }
+    if (this.is('!') || this.is('-')) {
+      this.skipApplication();
+      return this.record(ctx, OPAQUE);
+    }
+    const head = this.i;
+    const name = this.peek()!.kind === 'id' ? this.wrapperName() : undefined;
+    if (name !== undefined && !this.atEnd()) {
+      const priority = PRIORITY_WRAPPERS.get(name);
+      if (priority !== undefined) return this.lastArgument(this.wrap(ctx, priority));
+      if (name === 'mkOverride') {
+        const p = this.peek()!;
+        this.skipAtom();
+        return this.lastArgument(this.wrap(ctx, p.kind === 'number' ? Number(p.text) : null));
+      }
+      if (name === 'mkOrder') this.skipAtom();
+      if (ORDER_WRAPPERS.has(name)) return this.lastArgument(ctx);
+      if (name === 'mkMerge' && this.is('[')) {
+        this.i++;
+        while (!this.is(']')) this.atom(this.inBranch(ctx));
+        this.i++;
+        return this.atEnd() ? OPAQUE : this.opaqueRest(ctx);
+      }
+      if (name === 'mkIf' || name === 'optionalAttrs') {
+        const start = this.i;
+        this.skipAtom();
+        return this.lastArgument(this.inBranch(ctx, this.textFrom(start)));
+      }
+    }
+    this.i = head;
+    return this.lastArgument(ctx);
+  }
+
+  /** The name a dotted reference ends in (`lib.mkIf` -> mkIf) when it is a wrapper, consuming it. */
+  private wrapperName(): string | undefined {
+    let name = this.next().text;
+    while (this.is('.')) {
+      this.i++;
+      const t = this.next();
+      if (t.kind !== 'id') return undefined;
+      name = t.text;
+    }
+    return CONDITIONALS.has(name) || ORDER_WRAPPERS.has(name) || PRIORITY_WRAPPERS.has(name) || name === 'mkOverride' ? name : undefined;
+  }
+
+  /** One atom as the value (a wrapper's last argument); anything after it makes the value unknown. */
+  private lastArgument(ctx: Context): Shape {
+    const start = this.i;
+    this.skipAtom();
+    const single = this.atEnd();
+    this.i = start;
+    if (single) return this.atom(ctx);
+    this.atom(NOT_CONFIG);
+    return this.opaqueRest(ctx);
+  }
+
+  /**
+   * The rest of an application we do not understand: the value at `ctx.path` is unknown.
+   * Its arguments are still read for module lists (`lib.evalModules { modules = ...; }`).
+   */
+  private opaqueRest(ctx: Context): Shape {
+    while (!this.atEnd()) this.atom(NOT_CONFIG);
+    return this.record(ctx, OPAQUE);
+  }
+
+  /** One atom: a literal, an attribute set, a list, a parenthesised expression or a reference. */
+  private atom(ctx: Context): Shape {
+    const t = this.next();
+    let shape: Shape = OPAQUE;
+    if (t.kind === 'punct' && t.text === '(') {
+      shape = this.expression(ctx);
+      this.expect(')');
+      if (!this.skipSelectionTail()) return shape;
+      return this.record(ctx, OPAQUE);
+    }
+    if ((t.kind === 'punct' && t.text === '{') || (t.kind === 'id' && t.text === 'rec' && this.is('{'))) {
+      if (t.text === 'rec') this.i++;
+      this.bindings(ctx, '}');
+      this.expect('}');
+      if (this.skipSelectionTail()) return this.record(ctx, OPAQUE);
+      return this.record(ctx, { block: true, opaque: false });
+    }
+    if (t.kind === 'punct' && t.text === '[') return this.record(ctx, this.list(ctx));
+    if (t.kind === 'number') shape = { block: false, opaque: false, value: Number(t.text) };
+    else if (t.kind === 'string' && t.value !== undefined) shape = { block: false, opaque: false, value: t.value };
+    else if (t.kind === 'id' && (t.text === 'true' || t.text === 'false')) shape = { block: false, opaque: false, value: t.text === 'true' };
+    else if (t.kind === 'id' && t.text === 'null') shape = { block: false, opaque: false, value: null };
+    if (this.skipSelectionTail()) shape = OPAQUE;
+    return this.record(ctx, shape);
+  }
+
+  private list(ctx: Context): Shape {
+    const values: Literal[] = [];
+    let literal = true;
+    const modules = ctx.path !== null && isModuleList(ctx.path);
+    while (!this.is(']')) {
+      const element = modules
+        ? this.atom({ path: [], wrappers: [], branches: this.branch(ctx, 0), moduleRoot: true })
+        : this.atom(NOT_CONFIG);
+      if (element.opaque || element.block) literal = false;
+      else values.push(element.value);
+    }
+    this.i++;
+    return literal ? { block: false, opaque: false, value: values } : OPAQUE;
+  }
+
+  /** `name = value;` and `inherit` bindings up to `end`, recorded under `ctx.path`. */
+  private bindings(ctx: Context, end: string): void {
+    while (!this.is(end)) {
+      if (this.is('inherit')) {
+        this.i++;
+        if (this.is('(')) this.i = this.matching(this.i) + 1;
+        while (!this.is(';')) {
+          const t = this.next();
+          if (ctx.path !== null && !isModuleList(ctx.path)) {
+            this.found.push({ line: t.line, path: [...ctx.path, nameOf(t)], block: false, wrappers: ctx.wrappers, branches: ctx.branches });
+          }
+        }
+        this.i++;
+        continue;
+      }
+      const line = this.peek()!.line;
+      const names: Segment[] = [nameOf(this.next())];
+      while (this.is('.')) {
+        this.i++;
+        names.push(nameOf(this.next()));
+      }
+      this.expect('=');
+      this.expression(this.bindingContext(ctx, names, line));
+      this.expect(';');
+    }
+  }
+
+  /** Where a binding's value goes: `config.` and a module's own attributes are resolved at its root. */
+  private bindingContext(ctx: Context, names: Segment[], line: number): Context {
+    const first = names[0];
+    const last = names[names.length - 1];
+    if (ctx.path === null || isModuleList(ctx.path)) {
+      // Not config, but `modules = [ ... ]` lists modules (evalModules, nixosSystem).
+      return last === 'modules' || last === 'imports' ? { ...NOT_CONFIG, path: MODULE_LIST, line } : NOT_CONFIG;
+    }
+    if (ctx.moduleRoot) {
+      if (first === 'config') return { ...ctx, path: [...ctx.path, ...names.slice(1)], moduleRoot: false, line };
+      if (first === 'imports' || first === 'require') return { ...NOT_CONFIG, path: MODULE_LIST, line };
+      if (typeof first === 'string' && MODULE_META.has(first)) return NOT_CONFIG;
+    }
+    return { ...ctx, path: [...ctx.path, ...names], moduleRoot: false, line };
+  }
+
+  /** Record that the value at `ctx.path` is assigned at the binding's line. */
+  private record(ctx: Context, shape: Shape): Shape {
+    if (ctx.path !== null && ctx.path.length > 0 && !isModuleList(ctx.path) && ctx.line !== undefined) {
+      this.found.push({
+        line: ctx.line,
+        path: ctx.path,
+        block: shape.block,
+        ...(!shape.opaque && !shape.block ? { value: shape.value } : {}),
+        wrappers: ctx.wrappers,
+        branches: ctx.branches,
+      });
+    }
+    return shape;
+  }
+}
+
+function isModuleList(path: Segment[]): boolean {
+  return path.length === 1 && path[0] === MODULE_LIST[0];
+}
+
+function nameOf(t: Token): Segment {
+  if (t.kind === 'id') return t.text;
+  if (t.kind === 'string') return t.value ?? null;
+  return null;
+}

@@ -1,0 +1,42 @@
+import { packagePath } from '../util/package-root.js';
+
+/**
+ * What a `throws:` regular expression is matched against. This is the one place that
+ * decides it (docs/suite-format.md, "What `throws:` sees"); results.json stores the same
+ * text as `errorTrace`.
+ *
+ * When Nix reported the error with `--show-trace` (every error Nix can catch, which is
+ * what `throw`, `assert` and the module system's own errors are): the whole trace, that
+ * is the message and every frame of context ("… while evaluating the option
+ * `services.x.port'", "… while evaluating definitions from `/etc/nixos/x.nix'", "at
+ * <file>:<line>:<col>"), without
+ *   - the source excerpts Nix prints under a position (`  12| code` and the `^` line), so
+ *     that code near an error never matches in its place, and
+ *   - the frames in nixcheck's own Nix files (src/nix), which say nothing about the
+ *     configuration.
+ * Otherwise (errors that end the Nix process: abort, infinite recursion, a timeout): the
+ * message alone.
+ */
+export function throwsText(error: { error: string; trace?: string }): string {
+  if (error.trace === undefined) return error.error;
+  const lines = error.trace.split('\n').filter((line) => !SOURCE_EXCERPT.test(line));
+  const kept: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (FRAME.test(lines[i]!)) {
+      let next = i + 1;
+      while (next < lines.length && lines[next]!.trim() === '') next++;
+      const at = POSITION.exec(lines[next] ?? '');
+      if (at && at[1]!.startsWith(NIXCHECK_NIX_FILES)) {
+        i = next;
+        continue;
+      }
+    }
+    kept.push(lines[i]!);
+  }
+  return kept.join('\n').replace(/\n(?:[ \t]*\n){2,}/g, '\n\n').trim();
+}
+
+const SOURCE_EXCERPT = /^\s*\d*\|/;
+const FRAME = /^\s*… /;
+const POSITION = /^\s*at (\/\S*):\d+:\d+:$/;
+const NIXCHECK_NIX_FILES = `${packagePath('src', 'nix')}/`;
