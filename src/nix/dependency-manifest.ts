@@ -20,8 +20,9 @@ export type Manifest = { cacheable: true; dependencies: Dependency[] } | { cache
 
 export interface ManifestContext {
   /**
-   * nixcheck's own Nix files. They are part of the first-level key, not dependencies, and
-   * Nix reporting them proves that it reports what it evaluates.
+   * nixcheck's own Nix files (the entry point first). They are part of the first-level
+   * key, not dependencies, and Nix reporting the entry point proves that it reports what
+   * it evaluates; the others are imported lazily, only when an item needs them.
    */
   engineFiles: readonly string[];
   /**
@@ -83,8 +84,9 @@ function digestOf(path: string, scope: DependencyScope, digester: PathDigester):
 function collect(reads: ReportedReads, context: ManifestContext): Dependency[] {
   const store = storeDir();
   const { digester } = context;
-  const missingEngine = context.engineFiles.find((f) => !reads.evaluatedFiles.has(f));
-  if (missingEngine) throw new UntrackableRead(`this Nix did not report evaluating ${missingEngine}, so it may not report the other files it read`);
+  if (!context.engineFiles.some((f) => reads.evaluatedFiles.has(f))) {
+    throw new UntrackableRead(`this Nix did not report evaluating ${context.engineFiles[0]}, so it may not report the other files it read`);
+  }
 
   const files = new Set<string>();
   const trees = new Set<string>();
