@@ -178,7 +178,7 @@ class HostGroup {
 
   private async makeLocator(): Promise<SourceLocator> {
     const dir = this.flake.localDir;
-    const roots = dir ? [dir, (await gitTopLevel(dir)) ?? dir] : [];
+    const roots = dir ? [dir, (gitTopLevel(dir)) ?? dir] : [];
     return new SourceLocator(roots, this.upstream);
   }
 }

@@ -183,7 +183,7 @@ async function evaluateFlake(controls: readonly Control[], hosts: readonly strin
   const selection = options.shard ? selectShard(wanted, byName, options.shard) : undefined;
   const hostNames = selection?.items ?? wanted;
   const targets = hostNames.map((host) => ({ host, target: resolveTarget({ host }, { flake, hostsAttr: options.hostsAttr }) }));
-  const roots = flake.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
+  const roots = flake.localDir ? [flake.localDir, (gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
   const locator = new SourceLocator(roots, (options.upstream ?? []).map((g) => resolve(options.baseDir, g)));
   const evaluated = await evaluateControls(controls, targets, {
     evaluator,

@@ -48,7 +48,7 @@ export async function runCoverage(options: CoverageOptions): Promise<CoverageRep
       limit(() => collectOptionInventory(t, { timeoutMs: options.timeoutMs, excludeFiles: excludeFiles(upstream, flake?.localDir), reads: reads.map((r) => r.path), ...(cache ? { cache } : {}) })),
     ),
   );
-  const roots = flake?.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
+  const roots = flake?.localDir ? [flake.localDir, (gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
   return computeCoverage({
     inventories,
     reads,

@@ -152,8 +152,7 @@ export async function initProject(options: InitOptions): Promise<InitReport> {
   const dir = options.dir;
   if (!existsSync(join(dir, 'flake.nix'))) throw new InputError(`no flake.nix in ${dir}: run \`nixcheck init\` in a flake directory or pass --flake DIR`);
   // A plain directory as `nix` sees it: a git work tree as git+file (tracked files), any
-  // other directory as path: (every file). resolveFlake gives getFlake the directory and
-  // Nix decides the same way.
+  // other directory as path: (every file); see resolveFlake.
   const flake = resolveFlake(dir, dir);
   const hostsAttr = options.hostsAttr ?? 'nixosConfigurations';
   const evaluator = new Evaluator({ timeoutMs: options.timeoutMs, cacheDir: options.cacheDir });

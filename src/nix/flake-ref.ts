@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { InputError } from '../util/errors.js';
+import { gitTopLevel } from './source-hash.js';
 
 export interface ResolvedFlake {
   /** What builtins.getFlake receives. */
@@ -14,6 +15,11 @@ const LOCAL_SCHEMES = /^(path|git\+file):(\/\/)?/;
 /**
  * A flake reference as a user writes it: a directory (`.`, `/etc/nixos`) or a flake URL
  * (`github:me/config`, `git+file:///srv/cfg`, `path:./x`).
+ *
+ * A directory inside a git work tree becomes `git+file:` (with `?dir=` below the top), as
+ * the nix CLI reads `.`: only tracked files, on every Nix. `builtins.getFlake` of a bare
+ * directory reads every file on some Nix versions (2.8), so untracked files, reports
+ * written into the flake among them, would change what is evaluated and the cache key.
  */
 export function resolveFlake(input: string, baseDir: string): ResolvedFlake {
   const local = LOCAL_SCHEMES.exec(input);
@@ -29,5 +35,8 @@ export function resolveFlake(input: string, baseDir: string): ResolvedFlake {
   if (!existsSync(resolve(dir, 'flake.nix'))) {
     throw new InputError(`no flake.nix in ${dir} (from --flake ${JSON.stringify(input)})`);
   }
-  return { ref: dir, localDir: dir };
+  const top = gitTopLevel(dir);
+  if (top === undefined) return { ref: dir, localDir: dir };
+  const sub = relative(top, dir);
+  return { ref: `git+file:${top}${sub ? `?dir=${encodeURIComponent(sub).replaceAll('%2F', '/')}` : ''}`, localDir: dir };
 }

@@ -8,7 +8,7 @@ import { FileHashCache } from './file-hash-cache.js';
  * The git work tree containing `dir`, or undefined. Found by looking for `.git` upwards
  * rather than asking git: this runs on every (also fully cached) run.
  */
-export async function gitTopLevel(dir: string): Promise<string | undefined> {
+export function gitTopLevel(dir: string): string | undefined {
   let current = resolve(dir);
   for (;;) {
     if (existsSync(join(current, '.git'))) return current;
@@ -37,7 +37,7 @@ export type FlakeScope = Exclude<SourceScope, 'files'>;
  */
 export async function hashSources(dir: string, scope: FlakeScope, files: FileHashCache = new FileHashCache()): Promise<string> {
   const hash = createHash('sha256');
-  const top = scope === 'path' ? undefined : await gitTopLevel(dir);
+  const top = scope === 'path' ? undefined : gitTopLevel(dir);
   if (top) {
     hash.update('git\0');
     const [staged, modified, head] = await Promise.all([

@@ -40,7 +40,7 @@ export async function runTests(options: TestRunOptions): Promise<RunResult> {
   const started = performance.now();
   const suites = await loadSuites(options.suites, options.baseDir);
   const flake = options.flake ? resolveFlake(options.flake, options.baseDir) : undefined;
-  const roots = flake?.localDir ? [flake.localDir, (await gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
+  const roots = flake?.localDir ? [flake.localDir, (gitTopLevel(flake.localDir)) ?? flake.localDir] : [];
   const events = new RunEvents();
   for (const r of options.reporters) if (r.onEvent) events.on((e) => r.onEvent!(e));
   const evaluator = new Evaluator({ timeoutMs: options.timeoutMs, cacheDir: options.cacheDir });

@@ -394,21 +394,53 @@ describe('what Nix tells a flake about its source besides its files', () => {
 });
 
 describe('a flake given as a directory in git', () => {
-  it('is read as builtins.getFlake reads it: an untracked file it imports is part of the key', async () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'flake.nix'), '{ outputs = { self }: { nixosConfigurations.h.config.value = import ./untracked.nix; }; }\n');
-    writeFileSync(join(dir, 'untracked.nix'), '1\n');
-    const git = gitIn(dir);
+  const item = [{ variant: { config: null, priority: 100 }, root: 'config' as const, path: ['value'], evidence: false }];
+  const trackedFlake = (value: string, sub = '') => {
+    const top = tempDir();
+    const dir = join(top, sub);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'flake.nix'), `{ outputs = { self }: { nixosConfigurations.h.config.value = ${value}; }; }\n`);
+    const git = gitIn(top);
     git('init', '-q');
-    git('add', 'flake.nix');
-    git('commit', '-q', '-m', 'only the flake is tracked');
+    git('add', '.');
+    git('commit', '-q', '-m', 'the flake');
+    return { top, dir };
+  };
+
+  it('is read as the nix CLI reads `.`: git+file, with ?dir= below the top', () => {
+    const { top, dir } = trackedFlake('1', 'hosts/my flake');
+    expect(resolveFlake(dir, dir)).toEqual({ ref: `git+file:${top}?dir=hosts/my%20flake`, localDir: dir });
+    const atTop = trackedFlake('1').top;
+    expect(resolveFlake('.', atTop)).toEqual({ ref: `git+file:${atTop}`, localDir: atTop });
+    const plain = tempDir();
+    writeFileSync(join(plain, 'flake.nix'), '{ outputs = _: { }; }\n');
+    expect(resolveFlake(plain, plain)).toEqual({ ref: plain, localDir: plain });
+  });
+
+  it('stays cached when untracked files appear in it (reports written into the flake)', async () => {
+    const { dir } = trackedFlake('1', 'sub');
     await settle();
     const target = flakeEvalTarget(resolveFlake(dir, dir), ['nixosConfigurations', 'h']);
     const cacheDir = tempDir();
-    const item = [{ variant: { config: null, priority: 100 }, root: 'config' as const, path: ['value'], evidence: false }];
     const evaluate = () => new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, item);
     expect((await evaluate()).outcomes[0]).toMatchObject({ value: 1 });
-    writeFileSync(join(dir, 'untracked.nix'), '2\n');
+    mkdirSync(join(dir, 'reports'));
+    writeFileSync(join(dir, 'reports', 'results.json'), '{}\n');
+    const again = await evaluate();
+    expect(again.fromCache).toEqual([true]);
+  });
+
+  it('does not see an untracked file it imports, as `nix eval .#` does not; a tracked edit is seen', async () => {
+    const { top, dir } = trackedFlake('import ./data.nix');
+    writeFileSync(join(dir, 'data.nix'), '1\n');
+    await settle();
+    const target = flakeEvalTarget(resolveFlake(dir, dir), ['nixosConfigurations', 'h']);
+    const cacheDir = tempDir();
+    const evaluate = () => new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, item);
+    expect((await evaluate()).outcomes[0]).toMatchObject({ status: 'error' });
+    gitIn(top)('add', 'data.nix');
+    expect((await evaluate()).outcomes[0]).toMatchObject({ value: 1 });
+    writeFileSync(join(dir, 'data.nix'), '2\n');
     const edited = await evaluate();
     expect(edited.fromCache).toEqual([false]);
     expect(edited.outcomes[0]).toMatchObject({ value: 2 });
