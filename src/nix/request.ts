@@ -48,3 +48,30 @@ export type ItemOutcome =
 
 export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;
 
+
+/** What engine.nix reads for one target: variants are listed once and named by id. */
+export interface EngineRequest {
+  base: BaseTarget;
+  variants: (Variant & { id: string })[];
+  items: { variant: string; root: 'config' | 'attr'; path: string[]; evidence: boolean; names: boolean }[];
+}
+
+export function engineRequest(base: BaseTarget, items: readonly EvalItem[]): EngineRequest {
+  const variantIds = new Map<string, string>();
+  const variants: EngineRequest['variants'] = [];
+  const variantId = (v: Variant) => {
+    const key = JSON.stringify(v);
+    let id = variantIds.get(key);
+    if (!id) {
+      id = `v${variants.length}`;
+      variantIds.set(key, id);
+      variants.push({ id, ...v });
+    }
+    return id;
+  };
+  return {
+    base,
+    variants,
+    items: items.map((item) => ({ variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence, names: item.names ?? false })),
+  };
+}

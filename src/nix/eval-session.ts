@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LineProcess, type LineProcessExit } from '../process/line-process.js';
+import { NIX_FEATURE_ARGS, nixBinary, nixErrorText } from './nix-cli.js';
+import type { EngineRequest } from './request.js';
+import { SESSION_ENV, SESSION_FILE, TranscriptParser, itemLines, preludeLine, targetLines, type StepId, type StepResult } from './session-protocol.js';
+
+/** Why a session process ended in the middle of a unit. */
+export type DeathCause = 'timeout' | 'cancelled' | 'exit';
+
+export interface UnitAttempt {
+  /** The target step; absent when the process died before it ended. */
+  target?: StepResult;
+  /** Per item of the unit, in request order; absent where no answer came. */
+  items: (StepResult | undefined)[];
+  /** The process died during this unit: the step it was on, and what it said. */
+  death?: { step: StepId; cause: DeathCause; text: string };
+  /** This unit was the first this process evaluated. */
+  fresh: boolean;
+  /** Every file this process had evaluated by the end of this unit (from `evaluating file` lines). */
+  filesRead: string[];
+}
+
+export interface SessionOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** `nix repl` at -vvv prints `evaluating file '...'` for every file it reads. */
+const SESSION_ARGS = [...NIX_FEATURE_ARGS, '-vvv', 'repl'] as const;
+
+/**
+ * One long-lived Nix process (`nix repl`, see session.nix) that evaluates units (a
+ * target and its items) one after another. A unit's time limit starts with the unit; at
+ * the limit the process group is killed and the session is over, as it is when Nix dies.
+ */
+export class EvalSession {
+  private readonly nonce = randomBytes(8).toString('hex');
+  private readonly parser = new TranscriptParser(this.nonce);
+  private readonly process: LineProcess;
+  private readonly files = new Set<string>();
+  private readonly results = new Map<string, StepResult>();
+  private waiting?: { key: string; wake: () => void };
+  private nextUnit = 0;
+  private killedFor?: DeathCause;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly options: SessionOptions,
+  ) {
+    this.process = new LineProcess(nixBinary(), SESSION_ARGS, {
+      env: { [SESSION_ENV.file]: SESSION_FILE, [SESSION_ENV.dir]: dir },
+      onStderrLine: (line) => {
+        for (const event of this.parser.line(line)) {
+          if (event.kind === 'file') this.files.add(event.path);
+          else this.results.set(stepKey(event.unit, event.step), event.result);
+        }
+        if (this.waiting && this.results.has(this.waiting.key)) this.waiting.wake();
+      },
+    });
+    this.process.write([preludeLine(this.nonce)]);
+    void this.process.exited.then(() => this.waiting?.wake());
+  }
+
+  static async start(options: SessionOptions): Promise<EvalSession> {
+    return new EvalSession(await mkdtemp(join(tmpdir(), 'nixcheck-session-')), options);
+  }
+
+  /** Units evaluated so far (a fresh session has run none). */
+  get unitsRun(): number {
+    return this.nextUnit;
+  }
+
+  get alive(): boolean {
+    return this.process.running && this.killedFor === undefined;
+  }
+
+  async run(request: EngineRequest): Promise<UnitAttempt> {
+    const unit = this.nextUnit++;
+    const fresh = unit === 0;
+    const attempt: UnitAttempt = { items: request.items.map(() => undefined), fresh, filesRead: [] };
+    await writeFile(join(this.dir, `${unit}.json`), JSON.stringify(request));
+    const timer = setTimeout(() => void this.killFor('timeout'), this.options.timeoutMs);
+    const onAbort = () => void this.killFor('cancelled');
+    this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (this.options.signal?.aborted) await this.killFor('cancelled');
+      this.process.write(targetLines(this.nonce, unit));
+      attempt.target = await this.result(unit, 't');
+      if (attempt.target?.ok) {
+        this.process.write(request.items.flatMap((_, i) => itemLines(this.nonce, unit, i)));
+        for (let i = 0; i < request.items.length && this.alive; i++) attempt.items[i] = await this.result(unit, i);
+      }
+      const unanswered = !attempt.target || (attempt.target.ok && attempt.items.includes(undefined));
+      if (unanswered) attempt.death = await this.death(attempt);
+    } finally {
+      clearTimeout(timer);
+      this.options.signal?.removeEventListener('abort', onAbort);
+    }
+    attempt.filesRead = [...this.files];
+    return attempt;
+  }
+
+  /** Resident memory of the Nix process, where the system says (Linux /proc). */
+  rssBytes(): number | undefined {
+    try {
+      const status = readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
+      const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+      return kb ? Number(kb[1]) * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.process.endInput();
+    const quit = setTimeout(() => void this.process.kill(), 2000);
+    await this.process.exited;
+    clearTimeout(quit);
+    await this.process.kill();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** The step's result, or undefined when the process is gone first. */
+  private async result(unit: number, step: StepId): Promise<StepResult | undefined> {
+    const key = stepKey(unit, step);
+    while (!this.results.has(key) && this.alive) {
+      await new Promise<void>((wake) => (this.waiting = { key, wake }));
+      this.waiting = undefined;
+    }
+    const result = this.results.get(key);
+    this.results.delete(key);
+    return result;
+  }
+
+  private async killFor(cause: DeathCause): Promise<void> {
+    if (!this.process.running || this.killedFor) return;
+    this.killedFor = cause;
+    this.waiting?.wake();
+    await this.process.kill();
+  }
+
+  private async death(attempt: UnitAttempt): Promise<NonNullable<UnitAttempt['death']>> {
+    const exit = await this.process.exited;
+    const step: StepId = attempt.target === undefined ? 't' : attempt.items.findIndex((r) => r === undefined);
+    const cause = this.killedFor ?? 'exit';
+    return { step, cause, text: this.deathText(cause, exit) };
+  }
+
+  private deathText(cause: DeathCause, exit: LineProcessExit): string {
+    if (cause === 'timeout') return `evaluation timed out after ${(this.options.timeoutMs / 1000).toFixed(1)} s (the process group was killed)`;
+    if (cause === 'cancelled') return 'evaluation was cancelled';
+    const said = this.parser.pendingOutput();
+    if (/^error:/m.test(said)) return nixErrorText(said);
+    if (exit.signal) return `nix was killed by ${exit.signal} (out of memory?) during evaluation`;
+    return `nix exited (code ${exit.exitCode}) during evaluation without an error message${said.trim() ? `:\n${said.trim()}` : ''}`;
+  }
+}
+
+function stepKey(unit: number, step: StepId): string {
+  return `${unit}:${step}`;
+}

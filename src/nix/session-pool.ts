@@ -1,0 +1,105 @@
+import { EvalSession } from './eval-session.js';
+import { isolate, type Isolation, type WorkUnit } from './isolation.js';
+import { engineRequest, type BaseTarget, type EvalItem, type ItemOutcome } from './request.js';
+
+export interface PoolTarget {
+  base: BaseTarget;
+  items: readonly EvalItem[];
+}
+
+export interface TargetRun {
+  outcomes: ItemOutcome[];
+  /** Nix processes this target's items were evaluated in. */
+  processes: number;
+  /** Every file the processes had evaluated by the time this target's last unit ended. */
+  filesRead: string[];
+  durationMs: number;
+}
+
+export interface PoolOptions {
+  /** Nix processes at most (each evaluates one unit at a time). */
+  jobs: number;
+  /** Per unit (a target's items in one process). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onTargetStart?: (target: number) => void;
+  onTargetDone?: (target: number, run: TargetRun) => void;
+}
+
+/**
+ * A process that has grown past this is replaced after its current unit: a session keeps
+ * every target it evaluated (the repl binds each), and NixOS hosts are large.
+ */
+export const RECYCLE_RSS_BYTES = 1024 ** 3;
+
+/**
+ * Evaluate the items of many targets in at most `jobs` long-lived Nix processes. Each
+ * process takes the next target from one shared queue (in the order given), so many
+ * small targets share a process and its already-evaluated files; isolation (see
+ * isolation.ts) decides what runs again after a process died, and any target's failure
+ * stays its own. Results come back per target, in the order given.
+ */
+export async function evaluateInSessions(targets: readonly PoolTarget[], options: PoolOptions): Promise<TargetRun[]> {
+  const queue: WorkUnit[] = targets.flatMap((t, target) => (t.items.length ? [{ target, items: t.items.map((_, i) => i), freshProcess: false }] : []));
+  const state = targets.map((t) => ({
+    outcomes: new Array<ItemOutcome>(t.items.length),
+    left: t.items.length,
+    sessions: new Set<EvalSession>(),
+    filesRead: new Set<string>(),
+    started: undefined as number | undefined,
+    durationMs: 0,
+  }));
+  const finish = (target: number) => {
+    const s = state[target]!;
+    s.durationMs = s.started === undefined ? 0 : performance.now() - s.started;
+    options.onTargetDone?.(target, run(target));
+  };
+  const run = (target: number): TargetRun => {
+    const s = state[target]!;
+    return { outcomes: s.outcomes, processes: s.sessions.size, filesRead: [...s.filesRead], durationMs: s.durationMs };
+  };
+  targets.forEach((t, target) => {
+    if (t.items.length === 0) finish(target);
+  });
+
+  const settle = (unit: WorkUnit, { outcomes, retry }: Isolation) => {
+    const s = state[unit.target]!;
+    for (const { item, outcome } of outcomes) s.outcomes[item] = outcome;
+    s.left -= outcomes.length;
+    queue.unshift(...retry);
+    if (s.left === 0) finish(unit.target);
+  };
+
+  const worker = async () => {
+    let session: EvalSession | undefined;
+    const retire = async () => {
+      await session?.close();
+      session = undefined;
+    };
+    try {
+      for (let unit = queue.shift(); unit; unit = queue.shift()) {
+        const s = state[unit.target]!;
+        if (s.started === undefined) {
+          s.started = performance.now();
+          options.onTargetStart?.(unit.target);
+        }
+        if (options.signal?.aborted) {
+          settle(unit, isolate(unit, { items: [], death: { step: 't', cause: 'cancelled', text: 'evaluation was cancelled' }, fresh: false }));
+          continue;
+        }
+        if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || (session.rssBytes() ?? 0) > RECYCLE_RSS_BYTES)) await retire();
+        session ??= await EvalSession.start({ timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+        s.sessions.add(session);
+        const items = targets[unit.target]!.items;
+        const attempt = await session.run(engineRequest(targets[unit.target]!.base, unit.items.map((i) => items[i]!)));
+        for (const file of attempt.filesRead) s.filesRead.add(file);
+        settle(unit, isolate(unit, attempt));
+        if (!session.alive) await retire();
+      }
+    } finally {
+      await retire();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, queue.length)) }, worker));
+  return targets.map((_, target) => run(target));
+}
