@@ -20,8 +20,11 @@ export interface UnitAttempt {
   death?: { step: StepId; cause: DeathCause; text: string };
   /** This unit was the first this process evaluated. */
   fresh: boolean;
-  /** Every file this process had evaluated by the end of this unit (from `evaluating file` lines). */
-  filesRead: string[];
+  /**
+   * Every file this process had evaluated by the end of this unit (from Nix's `evaluating
+   * file` lines); undefined when Nix printed none of them (not even session.nix): unknown.
+   */
+  filesRead?: string[];
 }
 
 export interface SessionOptions {
@@ -29,8 +32,8 @@ export interface SessionOptions {
   signal?: AbortSignal;
 }
 
-/** `nix repl` at -vvv prints `evaluating file '...'` for every file it reads. */
-const SESSION_ARGS = [...NIX_FEATURE_ARGS, '-vvv', 'repl'] as const;
+/** `nix repl` at -v prints `evaluating file '...'` for every file it reads. */
+const SESSION_ARGS = [...NIX_FEATURE_ARGS, '-v', 'repl'] as const;
 
 /**
  * One long-lived Nix process (`nix repl`, see session.nix) that evaluates units (a
@@ -81,7 +84,7 @@ export class EvalSession {
   async run(request: EngineRequest): Promise<UnitAttempt> {
     const unit = this.nextUnit++;
     const fresh = unit === 0;
-    const attempt: UnitAttempt = { items: request.items.map(() => undefined), fresh, filesRead: [] };
+    const attempt: UnitAttempt = { items: request.items.map(() => undefined), fresh };
     await writeFile(join(this.dir, `${unit}.json`), JSON.stringify(request));
     const timer = setTimeout(() => void this.killFor('timeout'), this.options.timeoutMs);
     const onAbort = () => void this.killFor('cancelled');
@@ -100,7 +103,7 @@ export class EvalSession {
       clearTimeout(timer);
       this.options.signal?.removeEventListener('abort', onAbort);
     }
-    attempt.filesRead = [...this.files];
+    if (this.files.has(SESSION_FILE)) attempt.filesRead = [...this.files];
     return attempt;
   }
 

@@ -36,8 +36,11 @@ export interface TargetEvaluation {
   processes: number;
   durationMs: number;
   nixVersion: string | null;
-  /** Every file the evaluating processes had read by the end of this target (empty when cached). */
-  filesRead: string[];
+  /**
+   * Every file the evaluating processes had read by the end of this target (a superset of
+   * what it read); [] when it came from the cache, undefined when Nix did not say.
+   */
+  filesRead?: string[];
 }
 
 export interface TargetRequest {
@@ -95,7 +98,7 @@ export class Evaluator {
           const index = toEvaluate[k]!;
           const l = looked[index]!;
           l.missing.forEach((itemIndex, m) => (l.outcomes[itemIndex] = run.outcomes[m]!));
-          results[index] = { outcomes: l.outcomes, fromCache: l.fromCache, processes: run.processes, durationMs: run.durationMs, nixVersion: nix.version, filesRead: run.filesRead };
+          results[index] = { outcomes: l.outcomes, fromCache: l.fromCache, processes: run.processes, durationMs: run.durationMs, nixVersion: nix.version, ...(run.filesRead ? { filesRead: run.filesRead } : {}) };
           writes.push(this.store(l, nix.version));
           options.onTargetEnd?.(index, results[index]);
         },

@@ -11,9 +11,16 @@ export interface TargetRun {
   outcomes: ItemOutcome[];
   /** Nix processes this target's items were evaluated in. */
   processes: number;
-  /** Every file the processes had evaluated by the time this target's last unit ended. */
-  filesRead: string[];
+  /** Every file the processes had evaluated by the time this target's last unit ended; undefined: unknown. */
+  filesRead?: string[];
   durationMs: number;
+}
+
+export interface PoolResult {
+  /** Per target, in the order given. */
+  targets: TargetRun[];
+  /** Nix processes started, and the most that ran at once. */
+  processes: { started: number; peak: number };
 }
 
 export interface PoolOptions {
@@ -39,13 +46,14 @@ export const RECYCLE_RSS_BYTES = 1024 ** 3;
  * isolation.ts) decides what runs again after a process died, and any target's failure
  * stays its own. Results come back per target, in the order given.
  */
-export async function evaluateInSessions(targets: readonly PoolTarget[], options: PoolOptions): Promise<TargetRun[]> {
+export async function evaluateInSessions(targets: readonly PoolTarget[], options: PoolOptions): Promise<PoolResult> {
+  const processes = { started: 0, peak: 0, running: 0 };
   const queue: WorkUnit[] = targets.flatMap((t, target) => (t.items.length ? [{ target, items: t.items.map((_, i) => i), freshProcess: false }] : []));
   const state = targets.map((t) => ({
     outcomes: new Array<ItemOutcome>(t.items.length),
     left: t.items.length,
     sessions: new Set<EvalSession>(),
-    filesRead: new Set<string>(),
+    filesRead: new Set<string>() as Set<string> | undefined,
     started: undefined as number | undefined,
     durationMs: 0,
   }));
@@ -56,7 +64,7 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
   };
   const run = (target: number): TargetRun => {
     const s = state[target]!;
-    return { outcomes: s.outcomes, processes: s.sessions.size, filesRead: [...s.filesRead], durationMs: s.durationMs };
+    return { outcomes: s.outcomes, processes: s.sessions.size, ...(s.filesRead ? { filesRead: [...s.filesRead] } : {}), durationMs: s.durationMs };
   };
   targets.forEach((t, target) => {
     if (t.items.length === 0) finish(target);
@@ -73,8 +81,10 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
   const worker = async () => {
     let session: EvalSession | undefined;
     const retire = async () => {
-      await session?.close();
+      if (!session) return;
+      await session.close();
       session = undefined;
+      processes.running--;
     };
     try {
       for (let unit = queue.shift(); unit; unit = queue.shift()) {
@@ -88,11 +98,16 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
           continue;
         }
         if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || (session.rssBytes() ?? 0) > RECYCLE_RSS_BYTES)) await retire();
-        session ??= await EvalSession.start({ timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+        if (!session) {
+          session = await EvalSession.start({ timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+          processes.started++;
+          processes.peak = Math.max(processes.peak, ++processes.running);
+        }
         s.sessions.add(session);
         const items = targets[unit.target]!.items;
         const attempt = await session.run(engineRequest(targets[unit.target]!.base, unit.items.map((i) => items[i]!)));
-        for (const file of attempt.filesRead) s.filesRead.add(file);
+        if (attempt.filesRead) for (const file of attempt.filesRead) s.filesRead?.add(file);
+        else s.filesRead = undefined;
         settle(unit, isolate(unit, attempt));
         if (!session.alive) await retire();
       }
@@ -101,5 +116,5 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, queue.length)) }, worker));
-  return targets.map((_, target) => run(target));
+  return { targets: targets.map((_, target) => run(target)), processes: { started: processes.started, peak: processes.peak } };
 }

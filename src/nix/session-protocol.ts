@@ -47,7 +47,7 @@ export type StepResult = { ok: true; value: unknown } | { ok: false; error: stri
 
 export type SessionEvent =
   | { kind: 'step'; unit: number; step: StepId; result: StepResult }
-  /** `evaluating file '...'` (printed at -vvv): a file this process has read. */
+  /** `evaluating file '...'` (printed at -v): a file this process has read. */
   | { kind: 'file'; path: string };
 
 const FILE_LINE = /^evaluating file '(.*)'$/;

@@ -10,7 +10,7 @@ const edge = { kind: 'flake' as const, flake: ENGINE_FLAKE, attrPath: ['nixosCon
 
 /** One target's items through the session pool. */
 async function evaluateBatch(base: BaseTarget, items: EvalItem[], options: { timeoutMs: number }) {
-  return (await evaluateInSessions([{ base, items }], { jobs: 1, ...options }))[0]!;
+  return (await evaluateInSessions([{ base, items }], { jobs: 1, ...options })).targets[0]!;
 }
 
 function value(o: ItemOutcome) {

@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EvalItem, ItemOutcome } from '../../src/nix/request.js';
+import { evaluateInSessions } from '../../src/nix/session-pool.js';
+import { ENGINE_FLAKE, REPO } from '../helpers/paths.js';
+
+const plain = { config: null, priority: 100 };
+const item = (path: string[]): EvalItem => ({ variant: plain, root: 'config', path, evidence: false });
+const edge = { kind: 'flake' as const, flake: ENGINE_FLAKE, attrPath: ['nixosConfigurations', 'edge'] };
+const broken = { ...edge, attrPath: ['nixosConfigurations', 'broken'] };
+const prioritiesFile = join(REPO, 'test/fixtures/priorities/system.nix');
+const priorities = { kind: 'file' as const, file: prioritiesFile, attrPath: [] };
+
+function valueOf(o: ItemOutcome | undefined): unknown {
+  if (o?.status !== 'value') throw new Error(`expected a value, got ${JSON.stringify(o)}`);
+  return o.value;
+}
+
+describe('evaluateInSessions (many targets, real nix)', () => {
+  it('evaluates many targets in one process per job, each target its own failures', async () => {
+    const started: number[] = [];
+    const done: number[] = [];
+    const { targets: runs, processes } = await evaluateInSessions(
+      [
+        { base: edge, items: [item(['plain']), item(['aborting'])] },
+        { base: broken, items: [item(['plain'])] },
+        { base: priorities, items: [item(['limits', 'nofile'])] },
+        { base: edge, items: [item(['text'])] },
+      ],
+      { jobs: 1, timeoutMs: 60_000, onTargetStart: (t) => started.push(t), onTargetDone: (t) => done.push(t) },
+    );
+    expect(runs.map((r) => r.processes)).toEqual([1, 1, 1, 1]);
+    expect(processes).toEqual({ started: 1, peak: 1 });
+    expect(valueOf(runs[0]!.outcomes[0])).toBe(42);
+    expect(runs[0]!.outcomes[1]).toMatchObject({ status: 'error', reason: 'throw' });
+    expect(runs[1]!.outcomes[0]).toMatchObject({ status: 'error', reason: 'target' });
+    expect(valueOf(runs[2]!.outcomes[0])).toBe(1024);
+    expect(valueOf(runs[3]!.outcomes[0])).toBe('hello');
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(done).toEqual([0, 1, 2, 3]);
+  });
+
+  it('never loses another target\'s answers when one ends the process', async () => {
+    const { targets: runs } = await evaluateInSessions(
+      [
+        { base: edge, items: [item(['plain']), item(['overflowing']), item(['list'])] },
+        { base: priorities, items: [item(['limits', 'nofile'])] },
+      ],
+      { jobs: 1, timeoutMs: 60_000 },
+    );
+    expect(valueOf(runs[0]!.outcomes[0])).toBe(42);
+    expect(runs[0]!.outcomes[1]).toMatchObject({ status: 'error' });
+    expect((runs[0]!.outcomes[1] as { error: string }).error).toMatch(/stack overflow/);
+    expect(valueOf(runs[0]!.outcomes[2])).toEqual([1, 'two', { three: 3 }]);
+    expect(valueOf(runs[1]!.outcomes[0])).toBe(1024);
+  });
+
+  it('keeps at most `jobs` processes and spreads targets over them', async () => {
+    const targets = Array.from({ length: 6 }, (_, i) => ({ base: edge, items: [item(i % 2 ? ['plain'] : ['text'])] }));
+    const { targets: runs, processes } = await evaluateInSessions(targets, { jobs: 2, timeoutMs: 60_000 });
+    runs.forEach((r, i) => expect(valueOf(r.outcomes[0])).toBe(i % 2 ? 42 : 'hello'));
+    expect(processes).toEqual({ started: 2, peak: 2 });
+  });
+
+  it('says which files each target\'s process had evaluated by the time the target ended', async () => {
+    const { targets: runs } = await evaluateInSessions(
+      [
+        { base: priorities, items: [item(['limits', 'nofile'])] },
+        { base: edge, items: [item(['plain'])] },
+      ],
+      { jobs: 1, timeoutMs: 60_000 },
+    );
+    const [first, second] = runs.map((r) => r.filesRead!);
+    expect(first).toContain(prioritiesFile);
+    expect(first).toContain(join(REPO, 'fixtures/offline/lib/modules.nix'));
+    expect(first).toContain(join(REPO, 'src/nix/engine.nix'));
+    expect(first!.some((f) => f.endsWith('-source/flake.nix'))).toBe(false);
+    // The same process: everything it read before, and the flake's own files now.
+    expect(second).toEqual(expect.arrayContaining(first!));
+    expect(second!.some((f) => f.endsWith('-source/flake.nix'))).toBe(true);
+  });
+});
