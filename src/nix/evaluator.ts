@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { VERSION } from '../run/version.js';
 import { packagePath } from '../util/package-root.js';
 import { defaultCacheDir, isCacheable, itemKey, nixFingerprint, readCacheEntry, sha256, targetKey, writeCacheEntry, type CacheEntry } from './eval-cache.js';
@@ -7,7 +8,7 @@ import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';
 import { FileHashCache } from './file-hash-cache.js';
 import { evaluateInSessions } from './session-pool.js';
 import { SESSION_FILE } from './session-protocol.js';
-import { hashSources, type SourceScope } from './source-hash.js';
+import { gitTopLevel, hashSources, type SourceScope } from './source-hash.js';
 
 /** The Nix files that answer: the cache key covers all of them. */
 export const ENGINE_FILES = [SESSION_FILE, packagePath('src', 'nix', 'engine.nix'), packagePath('src', 'nix', 'common.nix')];
@@ -19,6 +20,8 @@ export interface EvalTarget {
   sourceDir?: string;
   /** How Nix reads them (default: as a flake directory). */
   sourceScope?: SourceScope;
+  /** Local files and directories it reads besides: cached only when the sources cover them all. */
+  reads?: string[];
 }
 
 export interface EvaluatorOptions {
@@ -149,6 +152,7 @@ export class Evaluator {
     // since a long-lived evaluator (the vitest API, a watch mode) sees files change.
     const dir = target.sourceDir;
     const scope = target.sourceScope ?? 'nix-git';
+    if (target.reads && !(await covers(dir, scope, target.reads))) return undefined;
     const memo = `${scope}\0${dir}`;
     let sources = this.sourceHashes.get(memo);
     if (!sources) {
@@ -157,6 +161,12 @@ export class Evaluator {
     }
     return targetKey({ engine: await this.engineHash, nix: await nixFingerprint(nixBinary()), base: target.base, sources: await sources });
   }
+}
+
+/** Whether the fingerprint of `dir` (see hashSources) changes when any of `paths` does. */
+async function covers(dir: string, scope: SourceScope, paths: readonly string[]): Promise<boolean> {
+  const root = (scope === 'path' ? undefined : await gitTopLevel(dir)) ?? dir;
+  return paths.every((p) => p.startsWith('/nix/store/') || p === root || p.startsWith(`${root}${sep}`));
 }
 
 interface Lookup {

@@ -1,8 +1,14 @@
 /** The JSON request engine.nix reads, and what it answers. Shared by the evaluator and the cache. */
 
+/** A Nix value named as data: a local file or directory, or an attribute of a flake or of one of its inputs. */
+export type NixRef = { kind: 'path'; path: string } | { kind: 'flake'; flake: string; input?: string; attrPath: string[] };
+
 export type BaseTarget =
   | { kind: 'flake'; flake: string; attrPath: string[] }
-  | { kind: 'file'; file: string; attrPath: string[] };
+  /** A Nix file; a function is called with `args` (default {}). */
+  | { kind: 'file'; file: string; attrPath: string[]; args?: Record<string, unknown> }
+  /** `lib.evalModules { modules; specialArgs; }` of the `lib` named. */
+  | { kind: 'modules'; modules: NixRef[]; lib: NixRef; specialArgs: Record<string, unknown>; attrPath: [] };
 
 /** Extra config applied with extendModules; `config: null` is the target as it is. */
 export interface Variant {

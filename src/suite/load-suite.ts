@@ -4,6 +4,7 @@ import { PRIORITY } from '../nix/request.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../util/yaml-source.js';
+import { normalizeRef } from '../target/nix-ref.js';
 import { parseAttrPath } from './attr-path.js';
 import type { Suite, SuiteCase, TargetSpec } from './suite.js';
 
@@ -12,6 +13,10 @@ interface RawTarget {
   flakeAttr?: string;
   file?: string;
   attr?: string;
+  args?: Record<string, unknown>;
+  modules?: string[];
+  lib?: string;
+  specialArgs?: Record<string, unknown>;
 }
 
 interface RawCase extends Record<string, unknown> {
@@ -39,8 +44,23 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
   const { data, locate } = source;
   const problems: { location: SourceLocation; message: string }[] = [];
   const suiteDir = dirname(source.file);
-  const resolveTarget = (t: RawTarget): TargetSpec => (t.file ? { ...t, file: resolve(suiteDir, t.file) } : { ...t });
-  const suiteTargets = (data.targets ?? []).map(resolveTarget);
+  // Paths relative to the suite become absolute; a reference that cannot be is a problem here.
+  const resolveTarget = (t: RawTarget, at: (...key: (string | number)[]) => SourceLocation): TargetSpec => {
+    const spec: TargetSpec = { ...t };
+    if (t.file) spec.file = resolve(suiteDir, t.file);
+    const ref = (text: string, ...key: (string | number)[]) => {
+      try {
+        return normalizeRef(text, suiteDir);
+      } catch (err) {
+        problems.push({ location: at(...key), message: (err as Error).message });
+        return text;
+      }
+    };
+    if (t.modules) Object.assign(spec, { modules: t.modules.map((m, i) => ref(m, 'modules', i)), suiteDir });
+    if (t.lib) spec.lib = ref(t.lib, 'lib');
+    return spec;
+  };
+  const suiteTargets = (data.targets ?? []).map((t, i) => resolveTarget(t, (...key) => locate(['targets', i, ...key])));
   const cases: SuiteCase[] = [];
 
   data.cases.forEach((raw, index) => {
@@ -64,7 +84,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
         problems.push({ location: at('with'), message: (err as Error).message });
       }
     }
-    const targets = raw.target ? [resolveTarget(raw.target)] : suiteTargets;
+    const targets = raw.target ? [resolveTarget(raw.target, (...key) => at('target', ...key))] : suiteTargets;
     if (targets.length === 0) {
       problems.push({ location, message: 'no target: add `targets:` to the suite or `target:` to the case' });
     }
