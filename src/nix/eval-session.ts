@@ -41,11 +41,13 @@ const SESSION_ARGS = [...NIX_FEATURE_ARGS, '-v', 'repl'] as const;
  * the limit the process group is killed and the session is over, as it is when Nix dies.
  */
 export class EvalSession {
-  private readonly nonce = randomBytes(8).toString('hex');
+  private readonly nonce = randomBytes(4).toString('hex');
   private readonly parser = new TranscriptParser(this.nonce);
   private readonly process: LineProcess;
   private readonly files = new Set<string>();
   private readonly results = new Map<string, StepResult>();
+  /** `end` markers seen, with the output outside any step before each. */
+  private readonly ends = new Map<string, string>();
   private waiting?: { key: string; wake: () => void };
   private nextUnit = 0;
   private killedFor?: DeathCause;
@@ -59,9 +61,10 @@ export class EvalSession {
       onStderrLine: (line) => {
         for (const event of this.parser.line(line)) {
           if (event.kind === 'file') this.files.add(event.path);
-          else this.results.set(stepKey(event.unit, event.step), event.result);
+          else if (event.kind === 'step') this.results.set(stepKey(event.unit, event.step), event.result);
+          else this.ends.set(stepKey(event.unit, event.step), event.output);
         }
-        if (this.waiting && this.results.has(this.waiting.key)) this.waiting.wake();
+        if (this.waiting && this.ends.has(this.waiting.key)) this.waiting.wake();
       },
     });
     this.process.write([preludeLine(this.nonce)]);
@@ -92,10 +95,10 @@ export class EvalSession {
     try {
       if (this.options.signal?.aborted) await this.killFor('cancelled');
       this.process.write(targetLines(this.nonce, unit));
-      attempt.target = await this.result(unit, 't');
-      if (attempt.target?.ok) {
-        this.process.write(request.items.flatMap((_, i) => itemLines(this.nonce, unit, i)));
-        for (let i = 0; i < request.items.length && this.alive; i++) attempt.items[i] = await this.result(unit, i);
+      [attempt.target] = await this.batch(unit, ['t']);
+      if (attempt.target?.ok && request.items.length > 0) {
+        this.process.write(itemLines(this.nonce, unit, request.items.length));
+        attempt.items = await this.batch(unit, request.items.map((_, i) => i));
       }
       const unanswered = !attempt.target || (attempt.target.ok && attempt.items.includes(undefined));
       if (unanswered) attempt.death = await this.death(attempt);
@@ -127,16 +130,26 @@ export class EvalSession {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** The step's result, or undefined when the process is gone first. */
-  private async result(unit: number, step: StepId): Promise<StepResult | undefined> {
-    const key = stepKey(unit, step);
-    while (!this.results.has(key) && this.alive) {
+  /**
+   * The results of a batch of steps whose lines were sent, once its `end` marker came:
+   * a step that printed no answer failed with whatever Nix printed outside the steps (an
+   * error before it could begin). Undefined for every step when the process died first.
+   */
+  private async batch(unit: number, steps: StepId[]): Promise<(StepResult | undefined)[]> {
+    const key = stepKey(unit, steps.at(-1)!);
+    while (!this.ends.has(key) && this.alive) {
       await new Promise<void>((wake) => (this.waiting = { key, wake }));
       this.waiting = undefined;
     }
-    const result = this.results.get(key);
-    this.results.delete(key);
-    return result;
+    const output = this.ends.get(key);
+    this.ends.delete(key);
+    return steps.map((step) => {
+      const k = stepKey(unit, step);
+      const result = this.results.get(k);
+      this.results.delete(k);
+      if (result || output === undefined) return result;
+      return { ok: false, error: /^error:/m.test(output) ? nixErrorText(output) : 'Nix printed no answer for this step' };
+    });
   }
 
   private async killFor(cause: DeathCause): Promise<void> {
@@ -148,6 +161,7 @@ export class EvalSession {
 
   private async death(attempt: UnitAttempt): Promise<NonNullable<UnitAttempt['death']>> {
     const exit = await this.process.exited;
+    // The step that had begun; else the first that never answered (it was next).
     const step: StepId = attempt.target === undefined ? 't' : attempt.items.findIndex((r) => r === undefined);
     const cause = this.killedFor ?? 'exit';
     return { step, cause, text: this.deathText(cause, exit) };
@@ -156,7 +170,7 @@ export class EvalSession {
   private deathText(cause: DeathCause, exit: LineProcessExit): string {
     if (cause === 'timeout') return `evaluation timed out after ${(this.options.timeoutMs / 1000).toFixed(1)} s (the process group was killed)`;
     if (cause === 'cancelled') return 'evaluation was cancelled';
-    const said = this.parser.pendingOutput();
+    const said = this.parser.inFlight()?.output ?? this.parser.outsideOutput();
     if (/^error:/m.test(said)) return nixErrorText(said);
     if (exit.signal) return `nix was killed by ${exit.signal} (out of memory?) during evaluation`;
     return `nix exited (code ${exit.exitCode}) during evaluation without an error message${said.trim() ? `:\n${said.trim()}` : ''}`;

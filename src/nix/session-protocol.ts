@@ -24,11 +24,16 @@ export function targetLines(nonce: string, unit: number): string[] {
   return [`_u = _nc.load ${int(unit)}`, `_nc.ready ${int(unit)} _u`, endLine(nonce, unit, 't')];
 }
 
-export function itemLines(nonce: string, unit: number, item: number): string[] {
-  return [`_nc.item ${int(unit)} _u ${int(item)}`, endLine(nonce, unit, int(item))];
+/** Evaluate items `0..count-1` of the unit, one line each. */
+export function itemLines(nonce: string, unit: number, count: number): string[] {
+  const lines = Array.from({ length: count }, (_, i) => `_nc.item ${int(unit)} _u ${i}`);
+  return count > 0 ? [...lines, endLine(nonce, unit, count - 1)] : [];
 }
 
-/** Typed directly, not through session.nix: it is printed even if nothing else works. */
+/**
+ * Typed directly, not through session.nix, so it is printed even if nothing else works:
+ * everything before it has been printed.
+ */
 function endLine(nonce: string, unit: number, step: StepId): string {
   return `builtins.trace "nixcheck:${hex(nonce)}:end:${int(unit)}:${step}" null`;
 }
@@ -47,32 +52,35 @@ export type StepResult = { ok: true; value: unknown } | { ok: false; error: stri
 
 export type SessionEvent =
   | { kind: 'step'; unit: number; step: StepId; result: StepResult }
+  /** Everything up to this step has been printed; `output`: what came outside any step. */
+  | { kind: 'end'; unit: number; step: StepId; output: string }
   /** `evaluating file '...'` (printed at -v): a file this process has read. */
   | { kind: 'file'; path: string };
 
 const FILE_LINE = /^evaluating file '(.*)'$/;
 
 /**
- * Turns the session's stderr, line by line, into step results. What Nix prints between
- * one `end` marker and the next is the output of the step that ends there: its answer
- * (a `value` marker) or its error (the `error:` text, warnings and the program's own
- * traces before it dropped). Banners, `Failed tcsetattr` notices of some versions and
- * debug output come to nothing. Prompts and values go to stdout, which is not read.
+ * Turns the session's stderr, line by line, into step results. A step's output runs
+ * from its `begin` marker to the next marker that begins another step or ends the batch:
+ * its answer (a `value` marker) or its error (the `error:` text; warnings and the
+ * program's own traces before it dropped). Output outside any step (banners, the
+ * `Failed tcsetattr` notices of some versions, an error before a step could begin) is
+ * handed over with the `end` marker. Prompts and values go to stdout, which is not read.
  */
 export class TranscriptParser {
   private readonly marker: RegExp;
-  private lines: string[] = [];
-  private value?: { unit: number; step: StepId; json: string };
+  private open?: { unit: number; step: StepId; lines: string[]; json?: string };
+  private outside: string[] = [];
 
   constructor(nonce: string) {
-    this.marker = new RegExp(`trace: nixcheck:${hex(nonce)}:(value|end):(\\d+):(t|\\d+)(?::(.*))?$`);
+    this.marker = new RegExp(`trace: nixcheck:${hex(nonce)}:(begin|value|end):(\\d+):(t|\\d+)(?::(.*))?$`);
   }
 
   line(raw: string): SessionEvent[] {
     const line = stripAnsi(raw).replace(/\r/g, '');
     const m = this.marker.exec(line);
     if (!m) {
-      this.lines.push(line);
+      (this.open?.lines ?? this.outside).push(line);
       const file = FILE_LINE.exec(line.trim());
       return file ? [{ kind: 'file', path: file[1]! }] : [];
     }
@@ -80,19 +88,34 @@ export class TranscriptParser {
     const unit = Number(unitText);
     const step: StepId = stepText === 't' ? 't' : Number(stepText);
     if (kind === 'value') {
-      this.value = { unit, step, json: json ?? '' };
+      if (this.open?.unit === unit && this.open.step === step) this.open.json = json ?? '';
       return [];
     }
-    const value = this.value?.unit === unit && this.value.step === step ? this.value.json : undefined;
-    const output = this.lines.join('\n');
-    this.lines = [];
-    this.value = undefined;
-    return [{ kind: 'step', unit, step, result: value !== undefined ? parseAnswer(value) : { ok: false, error: nixErrorText(output) } }];
+    const events = this.close();
+    if (kind === 'begin') this.open = { unit, step, lines: [] };
+    else {
+      events.push({ kind: 'end', unit, step, output: this.outside.join('\n') });
+      this.outside = [];
+    }
+    return events;
   }
 
-  /** What Nix printed since the last step ended (after the process died: the dying step's output). */
-  pendingOutput(): string {
-    return this.lines.join('\n');
+  /** The step that began and has not ended, with its output so far (after the process died). */
+  inFlight(): { unit: number; step: StepId; output: string } | undefined {
+    return this.open && { unit: this.open.unit, step: this.open.step, output: this.open.lines.join('\n') };
+  }
+
+  /** Output outside any step since the last `end` marker. */
+  outsideOutput(): string {
+    return this.outside.join('\n');
+  }
+
+  private close(): SessionEvent[] {
+    const open = this.open;
+    if (!open) return [];
+    this.open = undefined;
+    const result = open.json !== undefined ? parseAnswer(open.json) : { ok: false as const, error: nixErrorText(open.lines.join('\n')) };
+    return [{ kind: 'step', unit: open.unit, step: open.step, result }];
   }
 }
 

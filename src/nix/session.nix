@@ -5,24 +5,28 @@
 #
 # Every line nixcheck types is built from its own identifiers and numbers only; the
 # requests (suite and control content) are JSON files in $NIXCHECK_SESSION_DIR, read with
-# builtins.fromJSON. A step that succeeds prints its answer on stderr,
+# builtins.fromJSON. Each step marks its start and, if it succeeds, prints its answer on
+# stderr:
+#   trace: nixcheck:<nonce>:begin:<unit>:<step>
 #   trace: nixcheck:<nonce>:value:<unit>:<step>:<json>
-# and nixcheck types `builtins.trace "nixcheck:<nonce>:end:<unit>:<step>" null` after
-# each step, so whatever Nix printed in between (an error) belongs to that step alone.
-# <step> is `t` (the target) or an item's index; the nonce keeps traces of the evaluated
-# code from passing for markers.
+# so whatever Nix prints from one `begin` to the next (an error) belongs to that step
+# alone; nixcheck types `builtins.trace "nixcheck:<nonce>:end:<unit>:<step>" null` after
+# a batch of steps. <step> is `t` (the target) or an item's index; the nonce keeps
+# traces of the evaluated code from passing for markers.
 nonce:
 let
   engine = import ./engine.nix;
   dir = builtins.getEnv "NIXCHECK_SESSION_DIR";
-  answer = unit: step: json: builtins.trace "nixcheck:${nonce}:value:${toString unit}:${toString step}:${json}" null;
+  say = kind: unit: s: rest: builtins.trace "nixcheck:${nonce}:${kind}:${toString unit}:${toString s}${rest}" null;
+  # Marks the start, then forces `json` (which may fail: that is the step's error).
+  step = unit: s: json: builtins.seq (say "begin" unit s "") (say "value" unit s ":${json}");
 in
 {
   # The engine for one unit, from its request file. Bound to a repl variable, so every
   # step of the unit shares one evaluation of the target.
   load = unit: engine (builtins.fromJSON (builtins.readFile "${dir}/${toString unit}.json"));
 
-  ready = unit: loaded: builtins.seq loaded.ready (answer unit "t" "true");
+  ready = unit: loaded: step unit "t" (builtins.seq loaded.ready "true");
 
-  item = unit: loaded: i: answer unit i (builtins.toJSON (loaded.item i));
+  item = unit: loaded: i: step unit i (builtins.toJSON (loaded.item i));
 }
