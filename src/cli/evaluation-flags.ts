@@ -8,8 +8,8 @@ export const EVALUATION_FLAGS: FlagSpec[] = [
   { name: 'flake', type: 'string', value: 'REF', description: 'The flake (a directory or flake reference). Default: `flake` in nixcheck.yaml.' },
   { name: 'host', type: 'string', multiple: true, value: 'NAME', description: 'Only these hosts or targets (repeatable or comma-separated).' },
   { name: 'hosts-attr', type: 'string', value: 'ATTR', description: 'Attribute set holding the hosts. Default: nixosConfigurations.' },
-  { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Targets evaluated in parallel. Default: cores, bounded by free memory at 1.5 GiB each.' },
-  { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation; the process group is killed after it. Default: ${DEFAULT_TIMEOUT_S}.` },
+  { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Nix processes evaluating at once (each evaluates target after target). Default: cores, bounded by free memory at 1.5 GiB each.' },
+  { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per target; the Nix process group is killed after it (other targets go on in a new one). Default: ${DEFAULT_TIMEOUT_S}.` },
   { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'Report directory. Default: reports/.' },
   { name: 'config', short: 'c', type: 'string', value: 'FILE', description: 'Configuration file. Default: ./nixcheck.yaml when present.' },
 ];
