@@ -3,17 +3,18 @@
 # `request` is JSON data (read with builtins.fromJSON by session.nix, from a request
 # file), never Nix source, so an attribute name like `a"; builtins.abort "x` is only an
 # attribute name: { base; variants = [ { id; config; priority; } ]; items = [ ... ]; }.
+# `flakes`: the flakes the target reads, already fetched, by reference.
 #
 # The session forces `ready` (the target itself), then `item i` for each item, each as
 # its own step, so an error in one item is that item's own and never hides another.
-request:
+{ request, flakes ? { } }:
 let
   common = import ./common.nix;
   inherit (common) safe walk;
 
   inherit (builtins) length elemAt isAttrs typeOf deepSeq foldl';
 
-  base = common.loadTarget request.base;
+  base = (common.loaders flakes).loadTarget request.base;
 
   # A priority wrapper exactly as lib.mkOverride builds it.
   override = priority: content: { _type = "override"; inherit priority content; };

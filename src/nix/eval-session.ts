@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LineProcess, type LineProcessExit } from '../process/line-process.js';
 import { NIX_FEATURE_ARGS, nixBinary, nixErrorText } from './nix-cli.js';
 import type { EngineRequest } from './request.js';
-import { SESSION_ENV, SESSION_FILE, TranscriptParser, itemLines, preludeLine, targetLines, type StepId, type StepResult } from './session-protocol.js';
+import { SESSION_ENV, SESSION_FILE, TranscriptParser, flakeLine, itemLines, preludeLine, targetLines, type StepId, type StepResult } from './session-protocol.js';
 
 /** Why a session process ended in the middle of a unit. */
 export type DeathCause = 'timeout' | 'cancelled' | 'exit';
@@ -50,6 +50,8 @@ export class EvalSession {
   private readonly ends = new Map<string, string>();
   private waiting?: { key: string; wake: () => void };
   private nextUnit = 0;
+  /** Flakes bound in the repl so far, by reference. */
+  private readonly flakes = new Map<string, number>();
   private killedFor?: DeathCause;
 
   private constructor(
@@ -57,7 +59,8 @@ export class EvalSession {
     private readonly options: SessionOptions,
   ) {
     this.process = new LineProcess(nixBinary(), SESSION_ARGS, {
-      env: { [SESSION_ENV.file]: SESSION_FILE, [SESSION_ENV.dir]: dir },
+      // XDG_DATA_HOME: the repl keeps its line history there; ours is not the user's.
+      env: { [SESSION_ENV.file]: SESSION_FILE, [SESSION_ENV.dir]: dir, XDG_DATA_HOME: dir },
       onStderrLine: (line) => {
         for (const event of this.parser.line(line)) {
           if (event.kind === 'file') this.files.add(event.path);
@@ -94,7 +97,7 @@ export class EvalSession {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (this.options.signal?.aborted) await this.killFor('cancelled');
-      this.process.write(targetLines(this.nonce, unit));
+      this.process.write([...(await this.bindFlakes(request.flakeRefs)), ...targetLines(this.nonce, unit, request.flakeRefs.map((ref) => this.flakes.get(ref)!))]);
       [attempt.target] = await this.batch(unit, ['t']);
       if (attempt.target?.ok && request.items.length > 0) {
         this.process.write(itemLines(this.nonce, unit, request.items.length));
@@ -108,6 +111,19 @@ export class EvalSession {
     }
     if (this.files.has(SESSION_FILE)) attempt.filesRead = [...this.files];
     return attempt;
+  }
+
+  /** Lines binding the flakes not bound yet; their references go in files, as data. */
+  private async bindFlakes(refs: readonly string[]): Promise<string[]> {
+    const lines: string[] = [];
+    for (const ref of refs) {
+      if (this.flakes.has(ref)) continue;
+      const n = this.flakes.size;
+      this.flakes.set(ref, n);
+      await writeFile(join(this.dir, `flake-${n}.json`), JSON.stringify(ref));
+      lines.push(flakeLine(n));
+    }
+    return lines;
   }
 
   /** Resident memory of the Nix process, where the system says (Linux /proc). */

@@ -58,6 +58,8 @@ export const PRIORITY = { force: 50, normal: 100, default: 1000 } as const;
 /** What engine.nix reads for one target: variants are listed once and named by id. */
 export interface EngineRequest {
   base: BaseTarget;
+  /** Every flake the target reads (a session fetches each once and passes it in). */
+  flakeRefs: string[];
   variants: (Variant & { id: string })[];
   items: { variant: string; root: 'config' | 'attr'; path: string[]; evidence: boolean; names: boolean }[];
 }
@@ -75,8 +77,10 @@ export function engineRequest(base: BaseTarget, items: readonly EvalItem[]): Eng
     }
     return id;
   };
+  const refs = base.kind === 'flake' ? [base.flake] : base.kind === 'modules' ? [base.lib, ...base.modules].flatMap((r) => (r.kind === 'flake' ? [r.flake] : [])) : [];
   return {
     base,
+    flakeRefs: [...new Set(refs)],
     variants,
     items: items.map((item) => ({ variant: variantId(item.variant), root: item.root, path: item.path, evidence: item.evidence, names: item.names ?? false })),
   };

@@ -19,9 +19,17 @@ export function preludeLine(nonce: string): string {
   return `_nc = import (/. + builtins.getEnv "${SESSION_ENV.file}") "${hex(nonce)}"`;
 }
 
-/** Bind the unit's engine (read from `<dir>/<unit>.json`) and force its target. */
-export function targetLines(nonce: string, unit: number): string[] {
-  return [`_u = _nc.load ${int(unit)}`, `_nc.ready ${int(unit)} _u`, endLine(nonce, unit, 't')];
+/** Bind flake `n` (its reference read from `<dir>/flake-<n>.json`); fetched when first used. */
+export function flakeLine(n: number): string {
+  return `_f${int(n)} = _nc.flake ${int(n)}`;
+}
+
+/**
+ * Bind the unit's engine (read from `<dir>/<unit>.json`), given the flakes bound before
+ * for its `flakeRefs`, in order, and force its target.
+ */
+export function targetLines(nonce: string, unit: number, flakes: readonly number[] = []): string[] {
+  return [`_u = _nc.load ${int(unit)} [ ${flakes.map((n) => `_f${int(n)} `).join('')}]`, `_nc.ready ${int(unit)} _u`, endLine(nonce, unit, 't')];
 }
 
 /** Evaluate items `0..count-1` of the unit, one line each. */

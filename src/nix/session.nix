@@ -22,9 +22,19 @@ let
   step = unit: s: json: builtins.seq (say "begin" unit s "") (say "value" unit s ":${json}");
 in
 {
-  # The engine for one unit, from its request file. Bound to a repl variable, so every
-  # step of the unit shares one evaluation of the target.
-  load = unit: engine (builtins.fromJSON (builtins.readFile "${dir}/${toString unit}.json"));
+  # A flake, from its file of data (its reference). Bound to a repl variable, so every
+  # unit that reads it shares one fetch and one evaluation of its outputs.
+  flake = n: builtins.getFlake (builtins.fromJSON (builtins.readFile "${dir}/flake-${toString n}.json"));
+
+  # The engine for one unit, from its request file, with the flakes it reads (in the
+  # order of request.flakeRefs). Bound to a repl variable, so every step of the unit
+  # shares one evaluation of the target.
+  load = unit: fetched:
+    let
+      request = builtins.fromJSON (builtins.readFile "${dir}/${toString unit}.json");
+      flakes = builtins.listToAttrs (builtins.genList (i: { name = builtins.elemAt request.flakeRefs i; value = builtins.elemAt fetched i; }) (builtins.length fetched));
+    in
+    engine { inherit request flakes; };
 
   ready = unit: loaded: step unit "t" (builtins.seq loaded.ready "true");
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TranscriptParser, itemLines, preludeLine, targetLines, type SessionEvent, type StepResult } from '../../src/nix/session-protocol.js';
+import { TranscriptParser, flakeLine, itemLines, preludeLine, targetLines, type SessionEvent, type StepResult } from '../../src/nix/session-protocol.js';
 import { REPO } from '../helpers/paths.js';
 
 const NONCE = '5eed0f0c';
@@ -33,7 +33,9 @@ function failure(r: StepResult | undefined): string {
 describe('the lines typed into the repl', () => {
   it('are fixed Nix text: numbers and nixcheck\'s own names, never request data', () => {
     expect(preludeLine(NONCE)).toBe(`_nc = import (/. + builtins.getEnv "NIXCHECK_SESSION_FILE") "${NONCE}"`);
-    expect(targetLines(NONCE, 3)).toEqual(['_u = _nc.load 3', '_nc.ready 3 _u', `builtins.trace "nixcheck:${NONCE}:end:3:t" null`]);
+    expect(flakeLine(1)).toBe('_f1 = _nc.flake 1');
+    expect(targetLines(NONCE, 3, [0, 1])).toEqual(['_u = _nc.load 3 [ _f0 _f1 ]', '_nc.ready 3 _u', `builtins.trace "nixcheck:${NONCE}:end:3:t" null`]);
+    expect(targetLines(NONCE, 4)[0]).toBe('_u = _nc.load 4 [ ]');
     expect(itemLines(NONCE, 3, 2)).toEqual(['_nc.item 3 _u 0', '_nc.item 3 _u 1', `builtins.trace "nixcheck:${NONCE}:end:3:1" null`]);
     expect(itemLines(NONCE, 3, 0)).toEqual([]);
     expect(() => preludeLine('a"; abort "x')).toThrow(/hex/);
