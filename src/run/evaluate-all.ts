@@ -24,13 +24,16 @@ export interface EvaluationStats {
 
 /**
  * Evaluate every request: the items of each target together, targets sharing at most
- * `jobs` Nix processes. Answers come back in request order.
+ * `jobs` Nix processes. Answers come back in request order; `onAnswers` gets each
+ * target's as soon as it is done (request indices), so work on them can go on while Nix
+ * evaluates the next target.
  */
 export async function evaluateAll(
   requests: readonly EvalRequest[],
   evaluator: Evaluator,
   jobs: number,
   events: RunEvents,
+  onAnswers?: (answered: { index: number; answer: EvalAnswer }[]) => void,
 ): Promise<{ answers: EvalAnswer[]; stats: EvaluationStats[]; nixVersion: string | null }> {
   const groups = new Map<string, number[]>();
   requests.forEach((r, i) => {
@@ -53,6 +56,7 @@ export async function evaluateAll(
         indices.forEach((requestIndex, k) => {
           answers[requestIndex] = { outcome: result.outcomes[k]!, cached: result.fromCache[k]!, durationMs: share };
         });
+        onAnswers?.(indices.map((index) => ({ index, answer: answers[index]! })));
         const allCached = result.processes === 0;
         stats.push({ target: targetOf(g).label, durationMs: result.durationMs, cached: allCached, processes: result.processes });
         events.emit({ type: 'target-end', target: targetOf(g).label, items: indices.length, durationMs: result.durationMs, cached: allCached, processes: result.processes });

@@ -3,7 +3,7 @@ import { resolveEvidence } from '../evidence/evidence.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { judge } from '../match/verdict.js';
 import type { Evaluator } from '../nix/evaluator.js';
-import type { CaseResult, TargetRef } from '../result/model.js';
+import type { CaseResult, Evidence, TargetRef } from '../result/model.js';
 import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
 import type { RunEvents } from '../run/events.js';
 import { resolveTarget, type ResolvedTarget, type TargetContext } from '../target/resolve-target.js';
@@ -63,8 +63,17 @@ export async function runSuites(
     },
   }));
   options.events.emit({ type: 'run-start', cases: planned.length, targets: new Set(requests.map((r) => r.target.key)).size });
-  const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
-  const answerFor = new Map(toEvaluate.map((p, i) => [p, answers[i]!]));
+  // Evidence is looked up (files read, lines found) for each target as soon as it is done.
+  const evidence: Promise<Evidence | undefined>[] = [];
+  const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events, (answered) => {
+    for (const { index, answer } of answered) {
+      const o = answer.outcome;
+      evidence[index] = o.status === 'value' && o.exists && o.evidence ? resolveEvidence(o.evidence, options.locator) : Promise.resolve(undefined);
+      // Awaited below, in order; until then a failure must not count as unhandled.
+      evidence[index].catch(() => {});
+    }
+  });
+  const answerFor = new Map(toEvaluate.map((p, i) => [p, { answer: answers[i]!, evidence: evidence[i]! }]));
 
   const cases: CaseResult[] = [];
   for (const p of planned) {
@@ -79,17 +88,17 @@ export async function runSuites(
       path: p.case.pathText,
       root: p.case.root,
     };
-    const answer = answerFor.get(p);
-    if (!answer) {
+    const answered = answerFor.get(p);
+    if (!answered) {
       const skipped: CaseResult = { ...base, verdict: 'skip', expected: '', message: p.case.skip!, durationMs: 0, cached: false };
       cases.push(skipped);
       options.events.emit({ type: 'case', result: skipped });
       continue;
     }
+    const { answer } = answered;
     const { outcome } = answer;
     const judgement = judge(p.case.matchers, outcome, p.case.path, p.case.root);
-    const evidence =
-      outcome.status === 'value' && outcome.exists && outcome.evidence ? await resolveEvidence(outcome.evidence, options.locator) : undefined;
+    const evidence = await answered.evidence;
     const result: CaseResult = {
       ...base,
       verdict: judgement.verdict,
