@@ -29,6 +29,8 @@ export interface PoolOptions {
   /** Per unit (a target's items in one process). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Replace a process grown past this after its current unit (default RECYCLE_RSS_BYTES). */
+  recycleRssBytes?: number;
   onTargetStart?: (target: number) => void;
   onTargetDone?: (target: number, run: TargetRun) => void;
 }
@@ -97,7 +99,7 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
           settle(unit, isolate(unit, { items: [], death: { step: 't', cause: 'cancelled', text: 'evaluation was cancelled' }, fresh: false }));
           continue;
         }
-        if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || (session.rssBytes() ?? 0) > RECYCLE_RSS_BYTES)) await retire();
+        if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || (session.rssBytes() ?? 0) > (options.recycleRssBytes ?? RECYCLE_RSS_BYTES))) await retire();
         if (!session) {
           session = await EvalSession.start({ timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
           processes.started++;

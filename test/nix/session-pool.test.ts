@@ -62,6 +62,13 @@ describe('evaluateInSessions (many targets, real nix)', () => {
     expect(processes).toEqual({ started: 2, peak: 2 });
   });
 
+  it('replaces a process that has grown past the limit before its next target, one at a time', async () => {
+    const targets = Array.from({ length: 3 }, () => ({ base: edge, items: [item(['plain'])] }));
+    const { targets: runs, processes } = await evaluateInSessions(targets, { jobs: 1, timeoutMs: 60_000, recycleRssBytes: 1 });
+    runs.forEach((r) => expect(valueOf(r.outcomes[0])).toBe(42));
+    expect(processes).toEqual({ started: 3, peak: 1 });
+  });
+
   it('says which files each target\'s process had evaluated by the time the target ended', async () => {
     const { targets: runs } = await evaluateInSessions(
       [
