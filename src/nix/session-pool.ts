@@ -62,9 +62,9 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
   const finish = (target: number) => {
     const s = state[target]!;
     s.durationMs = s.started === undefined ? 0 : performance.now() - s.started;
-    options.onTargetDone?.(target, run(target));
+    options.onTargetDone?.(target, resultOf(target));
   };
-  const run = (target: number): TargetRun => {
+  const resultOf = (target: number): TargetRun => {
     const s = state[target]!;
     return { outcomes: s.outcomes, processes: s.sessions.size, ...(s.filesRead ? { filesRead: [...s.filesRead] } : {}), durationMs: s.durationMs };
   };
@@ -118,5 +118,5 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, queue.length)) }, worker));
-  return { targets: targets.map((_, target) => run(target)), processes: { started: processes.started, peak: processes.peak } };
+  return { targets: targets.map((_, target) => resultOf(target)), processes: { started: processes.started, peak: processes.peak } };
 }
