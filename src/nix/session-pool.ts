@@ -41,6 +41,9 @@ export interface PoolOptions {
  */
 export const RECYCLE_RSS_BYTES = 1024 ** 3;
 
+/** Units per process at most: the repl binds each, and Nix 2.8's repl holds 32,768 bindings. */
+export const MAX_UNITS_PER_PROCESS = 10_000;
+
 /**
  * Evaluate the items of many targets in at most `jobs` long-lived Nix processes. Each
  * process takes the next target from one shared queue (in the order given), so many
@@ -80,6 +83,8 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
     if (s.left === 0) finish(unit.target);
   };
 
+  const spent = (session: EvalSession) => session.unitsRun >= MAX_UNITS_PER_PROCESS || (session.rssBytes() ?? 0) > (options.recycleRssBytes ?? RECYCLE_RSS_BYTES);
+
   const worker = async () => {
     let session: EvalSession | undefined;
     const retire = async () => {
@@ -99,7 +104,7 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
           settle(unit, isolate(unit, { items: [], death: { step: 't', cause: 'cancelled', text: 'evaluation was cancelled' }, fresh: false }));
           continue;
         }
-        if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || (session.rssBytes() ?? 0) > (options.recycleRssBytes ?? RECYCLE_RSS_BYTES))) await retire();
+        if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || spent(session))) await retire();
         if (!session) {
           session = await EvalSession.start({ timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
           processes.started++;

@@ -34,9 +34,12 @@ in
       request = builtins.fromJSON (builtins.readFile "${dir}/${toString unit}.json");
       flakes = builtins.listToAttrs (builtins.genList (i: { name = builtins.elemAt request.flakeRefs i; value = builtins.elemAt fetched i; }) (builtins.length fetched));
     in
-    engine { inherit request flakes; };
+    engine { inherit request flakes; } // { inherit unit; };
 
-  ready = unit: loaded: step unit "t" (builtins.seq loaded.ready "true");
+  # `loaded` must be this unit's: a binding the repl refused (its environment is full)
+  # leaves the previous unit bound, whose answers would be wrong.
+  ready = unit: loaded:
+    step unit "t" (if loaded.unit != unit then throw "nixcheck: the repl did not bind unit ${toString unit}" else builtins.seq loaded.ready "true");
 
   item = unit: loaded: i: step unit i (builtins.toJSON (loaded.item i));
 }

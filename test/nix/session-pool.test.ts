@@ -1,8 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NIX_FEATURE_ARGS } from '../../src/nix/nix-cli.js';
+import { engineRequest } from '../../src/nix/request.js';
+import { SESSION_ENV, SESSION_FILE, TranscriptParser, preludeLine, targetLines } from '../../src/nix/session-protocol.js';
 import type { EvalItem, ItemOutcome } from '../../src/nix/request.js';
 import { evaluateInSessions } from '../../src/nix/session-pool.js';
-import { ENGINE_FLAKE, REPO } from '../helpers/paths.js';
+import { ENGINE_FLAKE, REPO, tempDir } from '../helpers/paths.js';
 
 const plain = { config: null, priority: 100 };
 const item = (path: string[]): EvalItem => ({ variant: plain, root: 'config', path, evidence: false });
@@ -85,5 +90,20 @@ describe('evaluateInSessions (many targets, real nix)', () => {
     // The same process: everything it read before, and the flake's own files now.
     expect(second).toEqual(expect.arrayContaining(first!));
     expect(second!.some((f) => f.endsWith('-source/flake.nix'))).toBe(true);
+  });
+
+  it('never answers a unit from another unit\'s binding (as when the repl refuses a binding)', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '0.json'), JSON.stringify(engineRequest(priorities, [item(['limits', 'nofile'])])));
+    // Unit 1's binding line is left out: `_u` is still unit 0's.
+    const lines = [preludeLine('ab'), ...targetLines('ab', 0), ...targetLines('ab', 1).slice(1)];
+    const repl = spawnSync('nix', [...NIX_FEATURE_ARGS, 'repl'], { input: `${lines.join('\n')}\n`, env: { ...process.env, [SESSION_ENV.file]: SESSION_FILE, [SESSION_ENV.dir]: dir }, encoding: 'utf8' });
+    const parser = new TranscriptParser('ab');
+    const steps = repl.stderr.split('\n').flatMap((l) => parser.line(l)).filter((e) => e.kind === 'step');
+    expect(steps.map((e) => [e.unit, e.result.ok])).toEqual([
+      [0, true],
+      [1, false],
+    ]);
+    expect(steps[1]!.kind === 'step' && !steps[1]!.result.ok && steps[1]!.result.error).toMatch(/the repl did not bind unit 1/);
   });
 });
