@@ -15,9 +15,11 @@
  *    (sampled), and one hand-written `nix eval --json` of exactly the same values (the
  *    floor). Targets: cold <= 1.2x the floor, also with --jobs 1; warm <= 0.1x; one
  *    process per assertion >= 20x cold.
- * nixcheck runs in a process of its own (bench/nixcheck-child.ts, timing the API call as
- * a test runner would make it), so its peak memory (target: <= 250 MB) and the Nix
- * processes it runs at once (target: <= --jobs) are measured apart from the benchmark.
+ * nixcheck's times are those of the API call in this process, as a test runner makes it
+ * (the same as before this benchmark had the module workload). Each workload also runs
+ * nixcheck once cold and once warm in a process of its own (bench/nixcheck-child.ts)
+ * for its peak memory apart from the benchmark's (target: <= 250 MB). Nix processes
+ * running at once are sampled in every run (target: never more than --jobs).
  * BENCH_WORKLOADS=modules (or hosts) runs one workload; BENCH_ROUNDS, BENCH_MODULE_CHECKS,
  * BENCH_MODULE_GROWTH, BENCH_ASSERTIONS and BENCH_MODULES change the sizes.
  */
@@ -27,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { defaultJobs } from '../src/config/config.js';
 import { NIX_FEATURE_ARGS, nixBinary } from '../src/nix/nix-cli.js';
-import type { TestRunOptions } from '../src/run/test-run.js';
+import { runTests, type TestRunOptions } from '../src/run/test-run.js';
 import { formatAttrPath } from '../src/suite/attr-path.js';
 import { runCheckInOwnProcess, writeModuleWorkload, type Check } from './module-workload.js';
 import { writeSyntheticFlake } from './synthetic-hosts.js';
@@ -48,30 +50,58 @@ const MAX_RSS_BYTES = 250 * 1024 * 1024;
 
 const ROOT_WORK = mkdtempSync(join(tmpdir(), 'nixcheck-bench-'));
 
-// --- nixcheck in a process of its own --------------------------------------------------
+// --- nixcheck, in this process and in a process of its own -----------------------------
 
-interface ChildRun {
+interface Run {
   ms: number;
-  maxRssBytes: number;
   summary: { total: number; pass: number; fail: number; error: number; skip: number };
   verdicts: Record<string, string>;
   nixStarted: boolean;
-  /** The most Nix processes the run had at once (sampled every 25 ms). */
-  peakNix: number;
 }
 
 type RunOptions = Omit<TestRunOptions, 'reporters'>;
 
-async function nixcheck(options: RunOptions): Promise<ChildRun> {
-  const child = execa(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'nixcheck-child.ts'), JSON.stringify(options)], { cwd: REPO });
+/** Measured per run: the most Nix processes at once, and (in a process of its own) peak memory. */
+const resources: { label: string; jobs: number; peakNix: number; maxRssBytes?: number }[] = [];
+
+/** Sample this process's Nix children every 25 ms while `work` runs; the most seen at once. */
+async function withNixCount<T>(pid: () => number | undefined, work: Promise<T>): Promise<{ result: T; peakNix: number }> {
   let peakNix = 0;
-  const sampler = setInterval(() => (peakNix = Math.max(peakNix, nixChildren(child.pid!))), 25);
+  const sampler = setInterval(() => {
+    const p = pid();
+    if (p !== undefined) peakNix = Math.max(peakNix, nixChildren(p));
+  }, 25);
   try {
-    const r = await child;
-    return { ...(JSON.parse(String(r.stdout).trim().split('\n').at(-1)!) as Omit<ChildRun, 'peakNix'>), peakNix };
+    return { result: await work, peakNix };
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** The API call in this process, as a test runner makes it: what the targets are about. */
+async function nixcheck(label: string, options: RunOptions): Promise<Run> {
+  const started = performance.now();
+  const { result, peakNix } = await withNixCount(() => process.pid, runTests({ ...options, reporters: [] }));
+  const ms = performance.now() - started;
+  resources.push({ label, jobs: options.jobs, peakNix });
+  return {
+    ms,
+    summary: result.summary,
+    verdicts: Object.fromEntries(result.cases.map((c) => [c.name, c.verdict])),
+    nixStarted: result.evaluations.some((e) => e.processes > 0),
+  };
+}
+
+/**
+ * The same run in a process of its own (bench/nixcheck-child.ts), for its peak memory
+ * apart from the benchmark's (with tsx's, which compiles the sources on the fly: an
+ * upper bound of the built command's).
+ */
+async function nixcheckProcess(label: string, options: RunOptions): Promise<void> {
+  const child = execa(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'nixcheck-child.ts'), JSON.stringify(options)], { cwd: REPO });
+  const { result, peakNix } = await withNixCount(() => child.pid, child);
+  const { maxRssBytes } = JSON.parse(String(result.stdout).trim().split('\n').at(-1)!) as { maxRssBytes: number };
+  resources.push({ label: `${label} (own process)`, jobs: options.jobs, peakNix, maxRssBytes });
 }
 
 /** Processes named nix whose parent is `pid`. */
@@ -95,12 +125,6 @@ function nixChildren(pid: number): number {
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
-}
-
-const memory: { label: string; bytes: number; peakNix: number; jobs: number }[] = [];
-function noteRun(label: string, run: ChildRun, jobs: number): ChildRun {
-  memory.push({ label, bytes: run.maxRssBytes, peakNix: run.peakNix, jobs });
-  return run;
 }
 
 // --- module authors ----------------------------------------------------------------------
@@ -137,8 +161,8 @@ async function measureModules(checks: number): Promise<ModuleMeasured> {
   let notPassing = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const cacheDir = mkdtempSync(join(outside, 'cache-'));
-    const first = noteRun(`modules ${checks}, cold`, await nixcheck(options(cacheDir)), JOBS);
-    const second = noteRun(`modules ${checks}, warm`, await nixcheck(options(cacheDir)), JOBS);
+    const first = await nixcheck(`modules ${checks}, cold`, options(cacheDir));
+    const second = await nixcheck(`modules ${checks}, warm`, options(cacheDir));
     if (second.nixStarted) throw new Error('bench: the warm run started a Nix process');
     for (const run of [first, second]) {
       if (run.summary.total !== w.checks.length) throw new Error(`bench: nixcheck ran ${run.summary.total} checks, not ${w.checks.length}`);
@@ -152,6 +176,9 @@ async function measureModules(checks: number): Promise<ModuleMeasured> {
     warm.push(second.ms);
     notPassing = first.summary.fail + first.summary.error;
   }
+  const cacheDir = mkdtempSync(join(outside, 'cache-'));
+  await nixcheckProcess(`modules ${checks}, cold`, options(cacheDir));
+  await nixcheckProcess(`modules ${checks}, warm`, options(cacheDir));
   return { checks: w.checks.length, lists: w.lists, expectedErrors: w.expectedErrors, notPassing, oneProcess, oneProcessSampled: sample.length, cold: median(cold), warm: median(warm) };
 }
 
@@ -248,6 +275,7 @@ async function measureHosts(label: string, flakeDir: string, naiveSample: number
   await floorRun();
 
   // Interleaved round by round so machine noise hits every variant alike.
+  const short = label.split(' (')[0]!;
   const cold: number[] = [];
   const coldOneJob: number[] = [];
   const warm: number[] = [];
@@ -256,17 +284,20 @@ async function measureHosts(label: string, flakeDir: string, naiveSample: number
   let notPassing = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const cacheDir = mkdtempSync(join(work, 'cache-'));
-    const first = noteRun(`${label.split(' (')[0]}, cold`, await nixcheck(options(cacheDir, JOBS)), JOBS);
+    const first = await nixcheck(`${short}, cold`, options(cacheDir, JOBS));
     cold.push(first.ms);
     assertions = first.summary.total;
     notPassing = first.summary.fail + first.summary.error;
-    const second = noteRun(`${label.split(' (')[0]}, warm`, await nixcheck(options(cacheDir, JOBS)), JOBS);
+    const second = await nixcheck(`${short}, warm`, options(cacheDir, JOBS));
     warm.push(second.ms);
     if (second.nixStarted) throw new Error('bench: the warm run started a Nix process');
     floor.push((await floorRun()).ms);
     // The same cold run without parallelism: nixcheck's own overhead over the floor.
-    coldOneJob.push(noteRun(`${label.split(' (')[0]}, cold, --jobs 1`, await nixcheck(options(mkdtempSync(join(work, 'cache-')), 1)), 1).ms);
+    coldOneJob.push((await nixcheck(`${short}, cold, --jobs 1`, options(mkdtempSync(join(work, 'cache-')), 1))).ms);
   }
+  const cacheDir = mkdtempSync(join(work, 'cache-'));
+  await nixcheckProcess(`${short}, cold`, options(cacheDir, JOBS));
+  await nixcheckProcess(`${short}, warm`, options(cacheDir, JOBS));
 
   // Naive: one process per assertion, one after another (sampled evenly).
   const all = HOSTS.flatMap((host) => floorPaths[host]!.map((path) => ({ host, path })));
@@ -299,12 +330,14 @@ function reportHosts(m: HostsMeasured, judged: boolean): boolean {
 }
 
 function reportResources(): boolean {
-  const peak = memory.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  const overJobs = memory.filter((m) => m.peakNix > m.jobs);
-  console.log(`\n  peak memory of nixcheck: ${(peak.bytes / 1024 ** 2).toFixed(0)} MiB (${peak.label}; target <= 250 MB)`);
-  console.log(`  Nix processes at once: at most ${Math.max(...memory.map((m) => m.peakNix))} (jobs ${[...new Set(memory.map((m) => m.jobs))].join(' or ')}; target: never more than --jobs)`);
-  for (const m of overJobs) console.log(`  ! ${m.label}: ${m.peakNix} Nix processes with jobs=${m.jobs}`);
-  return peak.bytes <= MAX_RSS_BYTES && overJobs.length === 0;
+  const measured = resources.filter((r) => r.maxRssBytes !== undefined);
+  const peak = measured.reduce((a, b) => (b.maxRssBytes! > a.maxRssBytes! ? b : a));
+  const overJobs = resources.filter((r) => r.peakNix > r.jobs);
+  console.log(`\n  peak memory of nixcheck: ${(peak.maxRssBytes! / 1024 ** 2).toFixed(0)} MiB (${peak.label}; target <= 250 MB)`);
+  for (const r of measured) console.log(`    ${r.label}: ${(r.maxRssBytes! / 1024 ** 2).toFixed(0)} MiB`);
+  console.log(`  Nix processes at once: at most ${Math.max(...resources.map((r) => r.peakNix))} over ${resources.length} runs (jobs ${[...new Set(resources.map((r) => r.jobs))].join(' or ')}; target: never more than --jobs)`);
+  for (const r of overJobs) console.log(`  ! ${r.label}: ${r.peakNix} Nix processes with jobs=${r.jobs}`);
+  return peak.maxRssBytes! <= MAX_RSS_BYTES && overJobs.length === 0;
 }
 
 async function main(): Promise<void> {
