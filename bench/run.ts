@@ -23,7 +23,7 @@
  * BENCH_WORKLOADS=modules (or hosts) runs one workload; BENCH_ROUNDS, BENCH_MODULE_CHECKS,
  * BENCH_MODULE_GROWTH, BENCH_ASSERTIONS and BENCH_MODULES change the sizes.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -61,31 +61,15 @@ interface Run {
 
 type RunOptions = Omit<TestRunOptions, 'reporters'>;
 
-/** Measured per run: the most Nix processes at once, and (in a process of its own) peak memory. */
-const resources: { label: string; jobs: number; peakNix: number; maxRssBytes?: number }[] = [];
-
-/** Sample this process's Nix children every 25 ms while `work` runs; the most seen at once. */
-async function withNixCount<T>(pid: () => number | undefined, work: Promise<T>): Promise<{ result: T; peakNix: number }> {
-  let peakNix = 0;
-  const sampler = setInterval(() => {
-    const p = pid();
-    if (p !== undefined) peakNix = Math.max(peakNix, nixChildren(p));
-  }, 25);
-  try {
-    return { result: await work, peakNix };
-  } finally {
-    clearInterval(sampler);
-  }
-}
+/** Measured in a process of its own per workload: peak memory, the most Nix processes at once. */
+const resources: { label: string; jobs: number; peakNix: number; maxRssBytes: number }[] = [];
 
 /** The API call in this process, as a test runner makes it: what the targets are about. */
-async function nixcheck(label: string, options: RunOptions): Promise<Run> {
+async function nixcheck(options: RunOptions): Promise<Run> {
   const started = performance.now();
-  const { result, peakNix } = await withNixCount(() => process.pid, runTests({ ...options, reporters: [] }));
-  const ms = performance.now() - started;
-  resources.push({ label, jobs: options.jobs, peakNix });
+  const result = await runTests({ ...options, reporters: [] });
   return {
-    ms,
+    ms: performance.now() - started,
     summary: result.summary,
     verdicts: Object.fromEntries(result.cases.map((c) => [c.name, c.verdict])),
     nixStarted: result.evaluations.some((e) => e.processes > 0),
@@ -95,31 +79,35 @@ async function nixcheck(label: string, options: RunOptions): Promise<Run> {
 /**
  * The same run in a process of its own (bench/nixcheck-child.ts), for its peak memory
  * apart from the benchmark's (with tsx's, which compiles the sources on the fly: an
- * upper bound of the built command's).
+ * upper bound of the built command's), and the most Nix processes it ran at once
+ * (sampled every 25 ms; not in the timed runs, where sampling would slow nixcheck down).
  */
 async function nixcheckProcess(label: string, options: RunOptions): Promise<void> {
   const child = execa(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'nixcheck-child.ts'), JSON.stringify(options)], { cwd: REPO });
-  const { result, peakNix } = await withNixCount(() => child.pid, child);
-  const { maxRssBytes } = JSON.parse(String(result.stdout).trim().split('\n').at(-1)!) as { maxRssBytes: number };
-  resources.push({ label: `${label} (own process)`, jobs: options.jobs, peakNix, maxRssBytes });
+  let peakNix = 0;
+  const sampler = setInterval(() => (peakNix = Math.max(peakNix, nixChildren(child.pid!))), 25);
+  try {
+    const { maxRssBytes } = JSON.parse(String((await child).stdout).trim().split('\n').at(-1)!) as { maxRssBytes: number };
+    resources.push({ label, jobs: options.jobs, peakNix, maxRssBytes });
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
-/** Processes named nix whose parent is `pid`. */
+/** Children of `pid` named nix (Linux: /proc/PID/task/PID/children). */
 function nixChildren(pid: number): number {
-  let count = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (comm === 'nix' && ppid === pid) count++;
-    } catch {
-      // gone meanwhile
-    }
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+    return children.filter((child) => {
+      try {
+        return readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'nix';
+      } catch {
+        return false; // gone meanwhile
+      }
+    }).length;
+  } catch {
+    return 0;
   }
-  return count;
 }
 
 function median(values: number[]): number {
@@ -161,8 +149,8 @@ async function measureModules(checks: number): Promise<ModuleMeasured> {
   let notPassing = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const cacheDir = mkdtempSync(join(outside, 'cache-'));
-    const first = await nixcheck(`modules ${checks}, cold`, options(cacheDir));
-    const second = await nixcheck(`modules ${checks}, warm`, options(cacheDir));
+    const first = await nixcheck(options(cacheDir));
+    const second = await nixcheck(options(cacheDir));
     if (second.nixStarted) throw new Error('bench: the warm run started a Nix process');
     for (const run of [first, second]) {
       if (run.summary.total !== w.checks.length) throw new Error(`bench: nixcheck ran ${run.summary.total} checks, not ${w.checks.length}`);
@@ -275,7 +263,6 @@ async function measureHosts(label: string, flakeDir: string, naiveSample: number
   await floorRun();
 
   // Interleaved round by round so machine noise hits every variant alike.
-  const short = label.split(' (')[0]!;
   const cold: number[] = [];
   const coldOneJob: number[] = [];
   const warm: number[] = [];
@@ -284,20 +271,22 @@ async function measureHosts(label: string, flakeDir: string, naiveSample: number
   let notPassing = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const cacheDir = mkdtempSync(join(work, 'cache-'));
-    const first = await nixcheck(`${short}, cold`, options(cacheDir, JOBS));
+    const first = await nixcheck(options(cacheDir, JOBS));
     cold.push(first.ms);
     assertions = first.summary.total;
     notPassing = first.summary.fail + first.summary.error;
-    const second = await nixcheck(`${short}, warm`, options(cacheDir, JOBS));
+    const second = await nixcheck(options(cacheDir, JOBS));
     warm.push(second.ms);
     if (second.nixStarted) throw new Error('bench: the warm run started a Nix process');
     floor.push((await floorRun()).ms);
     // The same cold run without parallelism: nixcheck's own overhead over the floor.
-    coldOneJob.push((await nixcheck(`${short}, cold, --jobs 1`, options(mkdtempSync(join(work, 'cache-')), 1))).ms);
+    coldOneJob.push((await nixcheck(options(mkdtempSync(join(work, 'cache-')), 1))).ms);
   }
   const cacheDir = mkdtempSync(join(work, 'cache-'));
+  const short = label.split(' (')[0]!;
   await nixcheckProcess(`${short}, cold`, options(cacheDir, JOBS));
   await nixcheckProcess(`${short}, warm`, options(cacheDir, JOBS));
+  await nixcheckProcess(`${short}, cold, --jobs 1`, options(mkdtempSync(join(work, 'cache-')), 1));
 
   // Naive: one process per assertion, one after another (sampled evenly).
   const all = HOSTS.flatMap((host) => floorPaths[host]!.map((path) => ({ host, path })));
@@ -330,14 +319,13 @@ function reportHosts(m: HostsMeasured, judged: boolean): boolean {
 }
 
 function reportResources(): boolean {
-  const measured = resources.filter((r) => r.maxRssBytes !== undefined);
-  const peak = measured.reduce((a, b) => (b.maxRssBytes! > a.maxRssBytes! ? b : a));
+  const peak = resources.reduce((a, b) => (b.maxRssBytes > a.maxRssBytes ? b : a));
   const overJobs = resources.filter((r) => r.peakNix > r.jobs);
-  console.log(`\n  peak memory of nixcheck: ${(peak.maxRssBytes! / 1024 ** 2).toFixed(0)} MiB (${peak.label}; target <= 250 MB)`);
-  for (const r of measured) console.log(`    ${r.label}: ${(r.maxRssBytes! / 1024 ** 2).toFixed(0)} MiB`);
-  console.log(`  Nix processes at once: at most ${Math.max(...resources.map((r) => r.peakNix))} over ${resources.length} runs (jobs ${[...new Set(resources.map((r) => r.jobs))].join(' or ')}; target: never more than --jobs)`);
+  console.log(`\n  nixcheck in a process of its own (peak memory, target <= 250 MB; Nix processes at once, target <= --jobs):`);
+  for (const r of resources) console.log(`    ${r.label.padEnd(40)} ${(r.maxRssBytes / 1024 ** 2).toFixed(0).padStart(4)} MiB   ${r.peakNix} Nix processes (jobs ${r.jobs})`);
+  console.log(`  peak memory: ${(peak.maxRssBytes / 1024 ** 2).toFixed(0)} MiB (${peak.label})`);
   for (const r of overJobs) console.log(`  ! ${r.label}: ${r.peakNix} Nix processes with jobs=${r.jobs}`);
-  return peak.maxRssBytes! <= MAX_RSS_BYTES && overJobs.length === 0;
+  return peak.maxRssBytes <= MAX_RSS_BYTES && overJobs.length === 0;
 }
 
 async function main(): Promise<void> {
