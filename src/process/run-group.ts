@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { MAX_TIMER_MS } from '../util/duration.js';
+import { checkTimerMs } from '../util/duration.js';
 import { signalGroup, stoppingSignal, trackGroup } from './registry.js';
 
 export interface GroupRunOptions {
@@ -36,10 +36,7 @@ export async function runInProcessGroup(
   args: readonly string[],
   options: GroupRunOptions = {},
 ): Promise<GroupRunResult> {
-  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0 && options.timeoutMs <= MAX_TIMER_MS)) {
-    // setTimeout fires at once beyond 2^31-1 ms: a timeout nobody can honour is a bug upstream.
-    throw new RangeError(`timeout of ${options.timeoutMs} ms is outside 1..${MAX_TIMER_MS} ms`);
-  }
+  if (options.timeoutMs !== undefined) checkTimerMs(options.timeoutMs);
   const started = performance.now();
   const stopping = stoppingSignal();
   if (stopping) {
