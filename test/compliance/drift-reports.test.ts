@@ -59,7 +59,7 @@ describe('drift in every report', () => {
 
   it('terminal, Markdown, JUnit, HTML and SARIF (at the line that set the flake value) carry it', () => {
     const said = 'drift: the flake evaluates boot.kernel.sysctl."kernel.kptr_restrict" to 2, local has "1" (`sysctl -n kernel.kptr_restrict`)';
-    expect(formatComplianceTerminal(result, 1000)).toContain(`DRIFT [medium] laptop kernel-kptr-restrict: Kernel pointers are hidden from unprivileged users\n  boot.kernel.sysctl."kernel.kptr_restrict" = 2: set by`);
+    expect(formatComplianceTerminal(result, 1000)).toContain(`DRIFT [medium] laptop kernel-kptr-restrict: Kernel pointers are hidden from unprivileged users\n  boot.kernel.sysctl."kernel.kptr_restrict" = 2; set by`);
     expect(formatComplianceTerminal(result, 1000)).toContain(`  ${said}`);
     expect(readFileSync(join(out, 'compliance.md'), 'utf8')).toMatch(/\| laptop \| `kernel-kptr-restrict` .* \| medium \| .*drift: the flake evaluates .* to 2, local has "1"/);
     const junit = readFileSync(join(out, 'compliance-junit.xml'), 'utf8');
