@@ -114,20 +114,30 @@ describe('evalModules targets (`modules:`) and `args:`', () => {
     expect(result.cases[0]!.error).toMatch(/`args:` is given, but .*plain\.nix is not a function/);
   });
 
-  it('caches a module list whose files all lie in the suite\'s source tree, and not one that reads outside it', async () => {
+  it('caches a module list by the files it reads, inside the suite\'s tree or outside it', async () => {
     const dir = tempDir();
+    const elsewhere = tempDir();
     cpSync(join(FIXTURE, 'modules'), join(dir, 'modules'), { recursive: true });
     cpSync(join(FIXTURE, 'tests'), join(dir, 'tests'), { recursive: true });
     cpSync(join(REPO, 'fixtures', 'offline', 'lib'), join(dir, 'lib'), { recursive: true });
+    cpSync(join(REPO, 'fixtures', 'offline', 'lib'), join(elsewhere, 'lib'), { recursive: true });
     const suite = (lib: string) =>
       ['targets:', `  - modules: [ ./modules/web.nix, ./tests/web-on.nix ]`, `    lib: ${lib}`, 'cases:', '  - name: port', '    path: services.web.port', '    equals: 8080'].join('\n');
     const cacheDir = tempDir();
     writeFileSync(join(dir, 'inside.yaml'), suite('./lib'));
-    writeFileSync(join(dir, 'outside.yaml'), suite(join(REPO, 'fixtures', 'offline', 'lib')));
+    writeFileSync(join(dir, 'outside.yaml'), suite(join(elsewhere, 'lib')));
     const suites = [join(dir, 'inside.yaml'), join(dir, 'outside.yaml')];
     await run(suites, { cacheDir, baseDir: dir });
     const warm = await run(suites, { cacheDir, baseDir: dir });
     expect(warm.cases.map((c) => [c.verdict, c.cached])).toEqual([
+      ['pass', true],
+      ['pass', true],
+    ]);
+    // A change to a file the list read, outside the tree, is a miss for that list only.
+    const libFile = join(elsewhere, 'lib', 'default.nix');
+    writeFileSync(libFile, `${readFileSync(libFile, 'utf8')}\n# edited\n`);
+    const libChanged = await run(suites, { cacheDir, baseDir: dir });
+    expect(libChanged.cases.map((c) => [c.verdict, c.cached])).toEqual([
       ['pass', true],
       ['pass', false],
     ]);
