@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { lineSplitter } from './line-splitter.js';
 import { signalGroup, stoppingSignal, trackGroup } from './registry.js';
 
 export interface LineProcessOptions {
@@ -42,23 +43,15 @@ export class LineProcess {
     this.child = child;
     const untrack = child.pid !== undefined ? trackGroup(child.pid) : () => {};
     child.stdout!.resume();
-    let pending = '';
+    const stderrLines = lineSplitter(options.onStderrLine);
     child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        options.onStderrLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-      }
-    });
+    child.stderr!.on('data', (chunk: string) => stderrLines.push(chunk));
     // A dead reader makes writes fail with EPIPE; the exit says what happened.
     child.stdin!.on('error', () => {});
     this.exited = new Promise((resolve) => {
       const done = (exitCode: number | null, signal: string | null) => {
         if (this.exit) return;
-        if (pending) options.onStderrLine(pending);
-        pending = '';
+        stderrLines.end();
         if (this.killTimer) clearTimeout(this.killTimer);
         // Nothing the leader started may outlive it.
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');

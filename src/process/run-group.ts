@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { checkTimerMs } from '../util/duration.js';
+import { lineSplitter } from './line-splitter.js';
 import { signalGroup, stoppingSignal, trackGroup } from './registry.js';
 
 export interface GroupRunOptions {
@@ -76,16 +77,8 @@ export async function runInProcessGroup(
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  let pending = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (!options.onStderrLine) return;
-    pending += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      options.onStderrLine(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-    }
-  });
+  const stderrLines = options.onStderrLine ? lineSplitter(options.onStderrLine) : undefined;
+  if (stderrLines) child.stderr?.on('data', (chunk: Buffer) => stderrLines.push(chunk.toString('utf8')));
 
   const result = await child;
   if (timer) clearTimeout(timer);
@@ -94,7 +87,7 @@ export async function runInProcessGroup(
   if (timedOut || cancelled) signalGroup(child.pid!, 'SIGKILL');
   if (killTimer) clearTimeout(killTimer);
   untrack();
-  if (pending && options.onStderrLine) options.onStderrLine(pending);
+  stderrLines?.end();
   return {
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
