@@ -34,7 +34,7 @@ export interface HostOptions {
   baseDir?: string;
   /** Default: nixosConfigurations. */
   hostsAttr?: string;
-  /** Per Nix evaluation, in milliseconds. Default: 300 000. */
+  /** Per batch of the host's values, in milliseconds. Default: 300 000. */
   timeoutMs?: number;
   /** Evaluation cache; null disables it. Default: $XDG_CACHE_HOME/nixcheck, as the CLI. */
   cacheDir?: string | null;

@@ -12,10 +12,11 @@ import { packagePath } from '../util/package-root.js';
  * <file>:<line>:<col>"), without
  *   - the source excerpts Nix prints under a position (`  12| code` and the `^` line), so
  *     that code near an error never matches in its place, and
- *   - the frames in nixcheck's own Nix files (src/nix), which say nothing about the
- *     configuration.
- * Otherwise (errors that end the Nix process: abort, infinite recursion, a timeout): the
- * message alone.
+ *   - the frames in nixcheck's own Nix files (src/nix) and in the lines it types into its
+ *     `nix repl` sessions (`«string»`, the only expressions Nix parses from a string
+ *     there), which say nothing about the configuration.
+ * Otherwise (errors that end the Nix process: a stack overflow on Nix 2.8, being killed
+ * for memory, a timeout): the message alone.
  */
 export function throwsText(error: { error: string; trace?: string }): string {
   if (error.trace === undefined) return error.error;
@@ -26,7 +27,7 @@ export function throwsText(error: { error: string; trace?: string }): string {
       let next = i + 1;
       while (next < lines.length && lines[next]!.trim() === '') next++;
       const at = POSITION.exec(lines[next] ?? '');
-      if (at && at[1]!.startsWith(NIXCHECK_NIX_FILES)) {
+      if (at && (at[1] === REPL_INPUT || at[1]!.startsWith(NIXCHECK_NIX_FILES))) {
         i = next;
         continue;
       }
@@ -38,5 +39,6 @@ export function throwsText(error: { error: string; trace?: string }): string {
 
 const SOURCE_EXCERPT = /^\s*\d*\|/;
 const FRAME = /^\s*… /;
-const POSITION = /^\s*at (\/\S*):\d+:\d+:$/;
+const POSITION = /^\s*at (\/\S*|«string»):\d+:\d+:$/;
+const REPL_INPUT = '«string»';
 const NIXCHECK_NIX_FILES = `${packagePath('src', 'nix')}/`;

@@ -1,22 +1,21 @@
-# nixcheck's evaluation engine: reads every value a run needs from one target in a
-# single Nix evaluation.
+# nixcheck's evaluation engine: reads the values a run needs from one target.
 #
-# Everything that comes from suites and controls arrives as JSON data in the file named
-# by $NIXCHECK_REQUEST_FILE (read with builtins.fromJSON), never as Nix source, so an
-# attribute name like `a"; builtins.abort "x` is only an attribute name.
+# `request` is JSON data (read with builtins.fromJSON by session.nix, from a request
+# file), never Nix source, so an attribute name like `a"; builtins.abort "x` is only an
+# attribute name: { base; withFile; variants = [ { id; config; priority; } ]; items = [ ... ]; }.
+# `flakes`: the flakes the target reads, already fetched, by reference.
 #
-# Progress markers (`trace: nixcheck:begin:<id>`) go to stderr before each item, so when
-# an error Nix cannot catch (abort, infinite recursion, a timeout) ends the process, the
-# caller knows which item was being evaluated and can re-run the others without it.
+# The session forces `ready` (the target itself), then `item i` for each item, each as
+# its own step, so an error in one item is that item's own and never hides another.
+{ request, flakes ? { } }:
 let
   common = import ./common.nix;
   evidence = import ./evidence.nix;
   inherit (common) safe walk;
-  request = common.readRequest "NIXCHECK_REQUEST_FILE";
 
-  inherit (builtins) length elemAt isAttrs typeOf tryEval deepSeq foldl' trace;
+  inherit (builtins) elemAt isAttrs typeOf deepSeq;
 
-  base = common.loadTarget request.base;
+  base = (common.loaders flakes).loadTarget request.base;
 
   # A priority wrapper exactly as lib.mkOverride builds it.
   override = priority: content: { _type = "override"; inherit priority content; };
@@ -108,18 +107,12 @@ let
       declared = if item.root != "config" || !(target ? options) then null
         else safe null (evidence.findOption target.options item.path).found;
       outcome = { inherit (found) exists; inherit value type declared; };
-      checked = if request.catch then tryEval (deepSeq outcome outcome) else { success = true; value = deepSeq outcome outcome; };
     in
-    if checked.success then checked.value // { ok = true; evidence = evidenceAnswer; } else { ok = false; };
-
-  # Force the target first: an error there concerns every item. A variant's error
-  # (a bad `with:`) concerns only its own items, so variants are forced per item.
-  targetsReady = trace "nixcheck:target" (isAttrs base);
-
-  # Items are forced one after another, in request order, so the last marker on stderr
-  # names the item being evaluated; the attribute set then reuses the forced values.
-  evaluated = map (item: { name = item.id; value = trace "nixcheck:begin:${item.id}" (evaluateItem item); }) request.items;
-  inOrder = foldl' (done: entry: deepSeq entry.value done) true evaluated;
-  results = builtins.seq inOrder (builtins.listToAttrs evaluated);
+    deepSeq outcome outcome // { evidence = evidenceAnswer; };
 in
-builtins.seq targetsReady { inherit results; }
+{
+  # An error here concerns every item of the target. A variant's error (a bad `with:`)
+  # concerns only its own items, so variants are forced per item.
+  ready = isAttrs base;
+  item = i: evaluateItem (elemAt request.items i);
+}

@@ -1,11 +1,18 @@
-import { ENGINE_FILES, evaluateBatch } from './evaluate-batch.js';
+import { packagePath } from '../util/package-root.js';
 import { unionDependencies } from './dependency-manifest.js';
 import { cacheTargetOf, defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheLookup, type CacheRecord } from './eval-cache.js';
 import { isItemOutcome, isObject } from './cache-shapes.js';
 import { detectNix } from './nix-cli.js';
-import { emptyReads } from './reported-reads.js';
 import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';
+import { evaluateInSessions, type TargetRun } from './session-pool.js';
+import { SESSION_FILE } from './session-protocol.js';
 import type { SourceScope } from './source-hash.js';
+
+/**
+ * The Nix program that answers: the session (the entry point, read when a process
+ * starts) and what it imports. The cache key covers all of them.
+ */
+export const ENGINE_FILES = [SESSION_FILE, ...['engine.nix', 'common.nix', 'evidence.nix'].map((f) => packagePath('src', 'nix', f))];
 
 /** A target to evaluate, with where its sources are. */
 export interface EvalTarget {
@@ -17,7 +24,7 @@ export interface EvalTarget {
 }
 
 export interface EvaluatorOptions {
-  /** Per Nix process; the whole process group is killed when it runs out. */
+  /** Per target in a Nix process; the whole process group is killed when it runs out. */
   timeoutMs: number;
   /** null disables the cache. */
   cacheDir?: string | null;
@@ -27,11 +34,24 @@ export interface EvaluatorOptions {
 export interface TargetEvaluation {
   outcomes: ItemOutcome[];
   fromCache: boolean[];
+  /** Nix processes the items not in the cache were evaluated in (0: all from the cache). */
   processes: number;
   durationMs: number;
   nixVersion: string | null;
   /** Why these answers were not stored, when the cache is on but could not keep them. */
   notCached?: string;
+}
+
+export interface TargetRequest {
+  target: EvalTarget;
+  items: readonly EvalItem[];
+}
+
+export interface EvaluateManyOptions {
+  /** Nix processes at most. */
+  jobs: number;
+  onTargetStart?: (index: number) => void;
+  onTargetEnd?: (index: number, evaluation: TargetEvaluation) => void;
 }
 
 type Answers = Record<string, ItemOutcome>;
@@ -40,6 +60,15 @@ type Answers = Record<string, ItemOutcome>;
 function readAnswers(value: unknown): Answers | undefined {
   if (!isObject(value)) return undefined;
   return Object.fromEntries(Object.entries(value).filter(([, outcome]) => isItemOutcome(outcome))) as Answers;
+}
+
+/** One target's answers so far: from the cache, and which items it did not answer. */
+interface Lookup {
+  cache?: CacheLookup<Answers>;
+  itemKeys: string[];
+  outcomes: ItemOutcome[];
+  fromCache: boolean[];
+  missing: number[];
 }
 
 export class Evaluator {
@@ -51,44 +80,87 @@ export class Evaluator {
   }
 
   async evaluate(target: EvalTarget, items: readonly EvalItem[]): Promise<TargetEvaluation> {
+    return (await this.evaluateMany([{ target, items }], { jobs: 1 }))[0]!;
+  }
+
+  /**
+   * Answer many targets' items: from the cache where it has them, the rest in at most
+   * `jobs` shared Nix processes. Results come back in request order.
+   */
+  async evaluateMany(requests: readonly TargetRequest[], options: EvaluateManyOptions): Promise<TargetEvaluation[]> {
     const started = performance.now();
-    const cacheTarget = cacheTargetOf(target, ENGINE_FILES, target.base);
-    const lookup = this.cache && cacheTarget ? await this.cache.lookup(cacheTarget, readAnswers) : undefined;
-    const hit = lookup?.hit;
-    const itemKeys = items.map(itemKey);
-    const outcomes: ItemOutcome[] = new Array(items.length);
-    const fromCache = items.map(() => false);
+    const looked = await Promise.all(requests.map((r) => this.lookUp(r)));
+    const results: TargetEvaluation[] = new Array(requests.length);
+    const toEvaluate: number[] = [];
+    looked.forEach((l, index) => {
+      if (l.missing.length > 0) return toEvaluate.push(index);
+      options.onTargetStart?.(index);
+      results[index] = { outcomes: l.outcomes, fromCache: l.fromCache, processes: 0, durationMs: performance.now() - started, nixVersion: l.cache?.hit?.nixVersion ?? null };
+      options.onTargetEnd?.(index, results[index]);
+    });
+    if (toEvaluate.length === 0) return results;
+
+    const nix = await detectNix();
+    const stored: Promise<void>[] = [];
+    await evaluateInSessions(
+      toEvaluate.map((index) => ({ base: requests[index]!.target.base, items: looked[index]!.missing.map((i) => requests[index]!.items[i]!) })),
+      {
+        jobs: options.jobs,
+        timeoutMs: this.options.timeoutMs,
+        // What Nix reads is what the cache keys its answers by.
+        reportReads: looked.some((l) => l.cache !== undefined),
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+        onTargetStart: (k) => options.onTargetStart?.(toEvaluate[k]!),
+        onTargetDone: (k, run) => {
+          const index = toEvaluate[k]!;
+          const l = looked[index]!;
+          l.missing.forEach((itemIndex, m) => (l.outcomes[itemIndex] = run.outcomes[m]!));
+          const result: TargetEvaluation = { outcomes: l.outcomes, fromCache: l.fromCache, processes: run.processes, durationMs: run.durationMs, nixVersion: nix.version };
+          // The next run's answers; this run's are final already.
+          stored.push(
+            this.remember(l, run, nix.version).then((reason) => {
+              if (reason !== undefined) result.notCached = reason;
+            }),
+          );
+          results[index] = result;
+          options.onTargetEnd?.(index, result);
+        },
+      },
+    );
+    await Promise.all(stored);
+    return results;
+  }
+
+  private async lookUp(request: TargetRequest): Promise<Lookup> {
+    const cacheTarget = this.cache ? cacheTargetOf(request.target, ENGINE_FILES, request.target.base) : undefined;
+    const cache = cacheTarget ? await this.cache!.lookup(cacheTarget, readAnswers) : undefined;
+    const itemKeys = request.items.map(itemKey);
+    const outcomes: ItemOutcome[] = new Array(request.items.length);
+    const fromCache = request.items.map(() => false);
     const missing: number[] = [];
     itemKeys.forEach((k, i) => {
-      const answer = hit?.value[k];
+      const answer = cache?.hit?.value[k];
       if (answer) {
         outcomes[i] = answer;
         fromCache[i] = true;
       } else missing.push(i);
     });
-    if (missing.length === 0) {
-      return { outcomes, fromCache, processes: 0, durationMs: performance.now() - started, nixVersion: hit?.nixVersion ?? null };
-    }
-    const nix = await detectNix();
-    const reads = lookup ? emptyReads() : undefined;
-    const evaluationStarted = Date.now();
-    const batch = await evaluateBatch(target.base, missing.map((i) => items[i]!), {
-      timeoutMs: this.options.timeoutMs,
-      signal: this.options.signal,
-      ...(reads ? { reads } : {}),
-    });
-    missing.forEach((itemIndex, k) => (outcomes[itemIndex] = batch.outcomes[k]!));
-    const result: TargetEvaluation = { outcomes, fromCache, processes: batch.processes, durationMs: 0, nixVersion: nix.version };
-    if (this.cache && lookup && reads && !this.options.signal?.aborted) {
-      const manifest = await this.cache.manifest(lookup, ENGINE_FILES, reads, evaluationStarted);
-      if (manifest.cacheable) {
-        const fresh: Answers = {};
-        for (const i of missing) if (isCacheable(outcomes[i]!)) fresh[itemKeys[i]!] = outcomes[i]!;
-        await this.store(lookup, { dependencies: manifest.dependencies, nixVersion: nix.version, value: fresh });
-      } else result.notCached = manifest.reason;
-    }
-    result.durationMs = performance.now() - started;
-    return result;
+    return { ...(cache ? { cache } : {}), itemKeys, outcomes, fromCache, missing };
+  }
+
+  /**
+   * Store the answers of a target just evaluated under what its processes reported
+   * reading, from their start to the end of the target; the reason when they cannot be.
+   */
+  private async remember(l: Lookup, run: TargetRun, nixVersion: string): Promise<string | undefined> {
+    if (!this.cache || !l.cache || this.options.signal?.aborted) return undefined;
+    if (!run.reads || run.processStartedAt === undefined) return 'Nix did not report what it read';
+    const manifest = await this.cache.manifest(l.cache, ENGINE_FILES, run.reads, run.processStartedAt);
+    if (!manifest.cacheable) return manifest.reason;
+    const fresh: Answers = {};
+    for (const i of l.missing) if (isCacheable(l.outcomes[i]!)) fresh[l.itemKeys[i]!] = l.outcomes[i]!;
+    await this.store(l.cache, { dependencies: manifest.dependencies, nixVersion, value: fresh });
+    return undefined;
   }
 
   /** A record that held before this evaluation grows by the new answers, when both can hold at once. */

@@ -3,8 +3,9 @@ import { InfrastructureError } from '../util/errors.js';
 
 /**
  * How nixcheck calls Nix. Only interfaces that Nix 2.8 through 2.3x, Lix and Determinate
- * Nix share: `nix eval --json --impure --file`, `builtins.getFlake`, and flakes enabled
- * per call, so a user's nix.conf needs no change.
+ * Nix share: `nix repl` fed lines on stdin (the evaluator sessions), `nix eval --json
+ * --impure --file`, `builtins.getFlake`, and flakes enabled per call, so a user's
+ * nix.conf needs no change.
  */
 export const NIX_FEATURE_ARGS = ['--extra-experimental-features', 'nix-command flakes'] as const;
 

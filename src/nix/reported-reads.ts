@@ -20,7 +20,7 @@ export function emptyReads(): ReportedReads {
   return { evaluatedFiles: new Set(), copiedSources: new Map() };
 }
 
-type ReadReport = { evaluated: string } | { copied: string; to: string };
+export type ReadReport = { evaluated: string } | { copied: string; to: string };
 
 /** The read a line of Nix's stderr reports, if it reports one. */
 export function parseReadReport(line: string): ReadReport | undefined {
@@ -32,7 +32,16 @@ export function parseReadReport(line: string): ReadReport | undefined {
 
 export function recordReportedRead(reads: ReportedReads, line: string): void {
   const report = parseReadReport(line);
-  if (!report) return;
+  if (report) addReadReport(reads, report);
+}
+
+export function addReadReport(reads: ReportedReads, report: ReadReport): void {
   if ('evaluated' in report) reads.evaluatedFiles.add(report.evaluated);
   else reads.copiedSources.set(report.to, report.copied);
+}
+
+/** `into` grows by everything `from` reports. */
+export function mergeReads(into: ReportedReads, from: ReportedReads): void {
+  for (const file of from.evaluatedFiles) into.evaluatedFiles.add(file);
+  for (const [to, copied] of from.copiedSources) into.copiedSources.set(to, copied);
 }

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { MAX_TIMER_MS } from '../util/duration.js';
+import { checkTimerMs } from '../util/duration.js';
+import { lineSplitter } from './line-splitter.js';
 import { signalGroup, stoppingSignal, trackGroup } from './registry.js';
 
 export interface GroupRunOptions {
@@ -36,10 +37,7 @@ export async function runInProcessGroup(
   args: readonly string[],
   options: GroupRunOptions = {},
 ): Promise<GroupRunResult> {
-  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0 && options.timeoutMs <= MAX_TIMER_MS)) {
-    // setTimeout fires at once beyond 2^31-1 ms: a timeout nobody can honour is a bug upstream.
-    throw new RangeError(`timeout of ${options.timeoutMs} ms is outside 1..${MAX_TIMER_MS} ms`);
-  }
+  if (options.timeoutMs !== undefined) checkTimerMs(options.timeoutMs);
   const started = performance.now();
   const stopping = stoppingSignal();
   if (stopping) {
@@ -79,16 +77,8 @@ export async function runInProcessGroup(
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  let pending = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (!options.onStderrLine) return;
-    pending += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      options.onStderrLine(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-    }
-  });
+  const stderrLines = options.onStderrLine ? lineSplitter(options.onStderrLine) : undefined;
+  if (stderrLines) child.stderr?.on('data', (chunk: Buffer) => stderrLines.push(chunk.toString('utf8')));
 
   const result = await child;
   if (timer) clearTimeout(timer);
@@ -97,7 +87,7 @@ export async function runInProcessGroup(
   if (timedOut || cancelled) signalGroup(child.pid!, 'SIGKILL');
   if (killTimer) clearTimeout(killTimer);
   untrack();
-  if (pending && options.onStderrLine) options.onStderrLine(pending);
+  stderrLines?.end();
   return {
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,

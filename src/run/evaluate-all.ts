@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Evaluator } from '../nix/evaluator.js';
 import type { EvalItem, ItemOutcome } from '../nix/request.js';
 import type { ResolvedTarget } from '../target/resolve-target.js';
@@ -24,14 +23,17 @@ export interface EvaluationStats {
 }
 
 /**
- * Evaluate every request, one batched evaluation per target, targets in parallel.
- * Answers come back in request order.
+ * Evaluate every request: the items of each target together, targets sharing at most
+ * `jobs` Nix processes. Answers come back in request order; `onAnswers` gets each
+ * target's as soon as it is done (request indices), so work on them can go on while Nix
+ * evaluates the next target.
  */
 export async function evaluateAll(
   requests: readonly EvalRequest[],
   evaluator: Evaluator,
   jobs: number,
   events: RunEvents,
+  onAnswers?: (answered: { index: number; answer: EvalAnswer }[]) => void,
 ): Promise<{ answers: EvalAnswer[]; stats: EvaluationStats[]; nixVersion: string | null }> {
   const groups = new Map<string, number[]>();
   requests.forEach((r, i) => {
@@ -39,26 +41,28 @@ export async function evaluateAll(
     list.push(i);
     groups.set(r.target.key, list);
   });
+  const indexGroups = [...groups.values()];
+  const targetOf = (g: number) => requests[indexGroups[g]![0]!]!.target;
   const answers: EvalAnswer[] = new Array(requests.length);
   const stats: EvaluationStats[] = [];
-  let nixVersion: string | null = null;
-  const limit = pLimit(Math.max(1, jobs));
-  await Promise.all(
-    [...groups.values()].map((indices) =>
-      limit(async () => {
-        const target = requests[indices[0]!]!.target;
-        events.emit({ type: 'target-start', target: target.label, items: indices.length });
-        const result = await evaluator.evaluate(target.evalTarget, indices.map((i) => requests[i]!.item));
-        nixVersion ??= result.nixVersion;
+  const results = await evaluator.evaluateMany(
+    indexGroups.map((indices, g) => ({ target: targetOf(g).evalTarget, items: indices.map((i) => requests[i]!.item) })),
+    {
+      jobs,
+      onTargetStart: (g) => events.emit({ type: 'target-start', target: targetOf(g).label, items: indexGroups[g]!.length }),
+      onTargetEnd: (g, result) => {
+        const indices = indexGroups[g]!;
         const share = result.durationMs / indices.length;
         indices.forEach((requestIndex, k) => {
           answers[requestIndex] = { outcome: result.outcomes[k]!, cached: result.fromCache[k]!, durationMs: share };
         });
+        onAnswers?.(indices.map((index) => ({ index, answer: answers[index]! })));
         const allCached = result.processes === 0;
-        stats.push({ target: target.label, durationMs: result.durationMs, cached: allCached, processes: result.processes });
-        events.emit({ type: 'target-end', target: target.label, items: indices.length, durationMs: result.durationMs, cached: allCached, processes: result.processes });
-      }),
-    ),
+        stats.push({ target: targetOf(g).label, durationMs: result.durationMs, cached: allCached, processes: result.processes });
+        events.emit({ type: 'target-end', target: targetOf(g).label, items: indices.length, durationMs: result.durationMs, cached: allCached, processes: result.processes });
+      },
+    },
   );
+  const nixVersion = results.find((r) => r.nixVersion !== null)?.nixVersion ?? null;
   return { answers, stats, nixVersion };
 }

@@ -4,6 +4,7 @@ import { PRIORITY } from '../nix/request.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
 import { displayPath, loadYaml, type YamlSource } from '../util/yaml-source.js';
+import { normalizeRef } from '../target/nix-ref.js';
 import { parseAttrPath, parsePath } from './attr-path.js';
 import type { PathSegment } from '../nix/request.js';
 import type { Suite, SuiteCase, TargetSpec } from './suite.js';
@@ -13,6 +14,10 @@ interface RawTarget {
   flakeAttr?: string;
   file?: string;
   attr?: string;
+  args?: Record<string, unknown>;
+  modules?: string[];
+  lib?: string;
+  specialArgs?: Record<string, unknown>;
 }
 
 interface RawCase extends Record<string, unknown> {
@@ -40,21 +45,28 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
   const { data, locate } = source;
   const problems: { location: SourceLocation; message: string }[] = [];
   const suiteDir = dirname(source.file);
-  const resolveTarget = (t: RawTarget): TargetSpec => (t.file ? { ...t, file: resolve(suiteDir, t.file) } : { ...t });
-  // Attribute paths of targets are checked here, where their line is known.
-  const checkTarget = (t: RawTarget, at: (string | number)[]) => {
+  // Paths relative to the suite become absolute, attribute paths are checked: a problem
+  // is reported here, where its line is known.
+  const resolveTarget = (t: RawTarget, at: (...key: (string | number)[]) => SourceLocation): TargetSpec => {
+    const spec: TargetSpec = { ...t };
+    if (t.file) spec.file = resolve(suiteDir, t.file);
+    const checked = <T>(check: () => T, fallback: T, ...key: (string | number)[]): T => {
+      try {
+        return check();
+      } catch (err) {
+        problems.push({ location: at(...key), message: (err as Error).message });
+        return fallback;
+      }
+    };
     for (const key of ['attr', 'flakeAttr'] as const) {
       const text = t[key];
-      if (text === undefined) continue;
-      try {
-        parseAttrPath(text);
-      } catch (err) {
-        problems.push({ location: locate([...at, key]), message: (err as Error).message });
-      }
+      if (text !== undefined) checked(() => parseAttrPath(text), [], key);
     }
+    if (t.modules) Object.assign(spec, { modules: t.modules.map((m, i) => checked(() => normalizeRef(m, suiteDir), m, 'modules', i)), suiteDir });
+    if (t.lib) spec.lib = checked(() => normalizeRef(t.lib!, suiteDir), t.lib, 'lib');
+    return spec;
   };
-  (data.targets ?? []).forEach((t, i) => checkTarget(t, ['targets', i]));
-  const suiteTargets = (data.targets ?? []).map(resolveTarget);
+  const suiteTargets = (data.targets ?? []).map((t, i) => resolveTarget(t, (...key) => locate(['targets', i, ...key])));
   const cases: SuiteCase[] = [];
 
   data.cases.forEach((raw, index) => {
@@ -78,8 +90,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
         problems.push({ location: at('with'), message: (err as Error).message });
       }
     }
-    if (raw.target) checkTarget(raw.target, ['cases', index, 'target']);
-    const targets = raw.target ? [resolveTarget(raw.target)] : suiteTargets;
+    const targets = raw.target ? [resolveTarget(raw.target, (...key) => at('target', ...key))] : suiteTargets;
     if (targets.length === 0) {
       problems.push({ location, message: 'no target: add `targets:` to the suite or `target:` to the case' });
     }

@@ -3,10 +3,10 @@ import { resolveEvidence } from '../evidence/evidence.js';
 import { addFullEvidence } from '../evidence/overridden.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { throwsText } from '../match/throws-text.js';
-import { judge } from '../match/verdict.js';
+import { judge, type Judgement } from '../match/verdict.js';
 import type { Evaluator } from '../nix/evaluator.js';
-import type { CaseResult, TargetRef } from '../result/model.js';
-import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
+import type { CaseResult, Evidence, TargetRef } from '../result/model.js';
+import { evaluateAll, type EvalAnswer, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
 import type { RunEvents } from '../run/events.js';
 import { selectShard, shardInfo, type ShardInfo, type ShardRequest } from '../shard/select.js';
 import { resolveTarget, type ResolvedTarget, type TargetContext } from '../target/resolve-target.js';
@@ -80,15 +80,34 @@ export async function runSuites(
     },
   }));
   options.events.emit({ type: 'run-start', cases: planned.length, targets: new Set(requests.map((r) => r.target.key)).size });
-  const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events);
-  const judgements = toEvaluate.map((p, i) => judge(p.case.matchers, answers[i]!.outcome, p.case.path, p.case.root));
-  // A failing case's report explains its value: look for what that value overrode too.
-  const explained = toEvaluate.flatMap((_, i) => {
-    const o = answers[i]!.outcome;
-    return judgements[i]!.verdict === 'fail' && o.status === 'value' && o.exists && o.evidence ? [i] : [];
+  // Judged, and evidence looked up (files read, lines found), for each target as soon as
+  // it is done, while Nix evaluates the next; a failing case's evidence waits for the
+  // full evidence below.
+  const judgements: Judgement[] = [];
+  const evidence: Promise<Evidence | undefined>[] = [];
+  const lookUpEvidence = (i: number, answer: EvalAnswer) => {
+    const o = answer.outcome;
+    const target = toEvaluate[i]!.target.evalTarget.base;
+    evidence[i] = o.status === 'value' && o.exists && o.evidence ? resolveEvidence(o.evidence, options.locator, target.kind === 'file' ? { listingFile: target.file } : {}) : Promise.resolve(undefined);
+    // Awaited below, in order; until then a failure must not count as unhandled.
+    evidence[i].catch(() => {});
+  };
+  const explains = (i: number, answer: EvalAnswer) => {
+    const o = answer.outcome;
+    return judgements[i]!.verdict === 'fail' && o.status === 'value' && o.exists && o.evidence !== null;
+  };
+  const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events, (answered) => {
+    for (const { index, answer } of answered) {
+      const p = toEvaluate[index]!;
+      judgements[index] = judge(p.case.matchers, answer.outcome, p.case.path, p.case.root);
+      if (!explains(index, answer)) lookUpEvidence(index, answer);
+    }
   });
+  // A failing case's report explains its value: look for what that value overrode too.
+  const explained = toEvaluate.flatMap((_, i) => (explains(i, answers[i]!) ? [i] : []));
   await addFullEvidence(requests, answers, explained, options.evaluator, options.jobs, stats);
-  const answerFor = new Map(toEvaluate.map((p, i) => [p, { ...answers[i]!, judgement: judgements[i]! }]));
+  for (const i of explained) lookUpEvidence(i, answers[i]!);
+  const answerFor = new Map(toEvaluate.map((p, i) => [p, { answer: answers[i]!, judgement: judgements[i]!, evidence: evidence[i]! }]));
 
   const cases: CaseResult[] = [];
   for (const p of planned) {
@@ -103,19 +122,16 @@ export async function runSuites(
       path: p.case.pathText,
       root: p.case.root,
     };
-    const answer = answerFor.get(p);
-    if (!answer) {
+    const answered = answerFor.get(p);
+    if (!answered) {
       const skipped: CaseResult = { ...base, verdict: 'skip', expected: '', message: p.case.skip!, durationMs: 0, cached: false };
       cases.push(skipped);
       options.events.emit({ type: 'case', result: skipped });
       continue;
     }
-    const { outcome, judgement } = answer;
-    const target = p.target.evalTarget.base;
-    const evidence =
-      outcome.status === 'value' && outcome.exists && outcome.evidence
-        ? await resolveEvidence(outcome.evidence, options.locator, target.kind === 'file' ? { listingFile: target.file } : {})
-        : undefined;
+    const { answer, judgement } = answered;
+    const { outcome } = answer;
+    const evidence = await answered.evidence;
     const result: CaseResult = {
       ...base,
       verdict: judgement.verdict,

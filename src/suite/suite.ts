@@ -9,6 +9,16 @@ export interface TargetSpec {
   /** Absolute, resolved against the suite file. */
   file?: string;
   attr?: string;
+  /** With file: arguments (JSON data) when the file is a function. */
+  args?: Record<string, unknown>;
+  /** An evalModules target: module references (see target/nix-ref.ts), paths made absolute. */
+  modules?: string[];
+  /** With modules: the lib whose evalModules evaluates them (default: nixpkgs#lib). */
+  lib?: string;
+  /** With modules: specialArgs (JSON data). */
+  specialArgs?: Record<string, unknown>;
+  /** With modules: the suite's directory, whose source tree decides the cache key. */
+  suiteDir?: string;
 }
 
 export interface SuiteCase {

@@ -1,9 +1,11 @@
-import { dirname, relative } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import type { ResolvedFlake } from '../nix/flake-ref.js';
 import type { EvalTarget } from '../nix/evaluator.js';
+import type { BaseTarget } from '../nix/request.js';
 import { AttrPathError, parseAttrPath } from '../suite/attr-path.js';
 import type { TargetSpec } from '../suite/suite.js';
 import { InputError } from '../util/errors.js';
+import { DEFAULT_LIB, resolveRef } from './nix-ref.js';
 
 export interface TargetContext {
   flake?: ResolvedFlake;
@@ -23,12 +25,14 @@ export function resolveTarget(spec: TargetSpec, ctx: TargetContext): ResolvedTar
   if (spec.file) {
     const attrPath = spec.attr ? parseAttrPath(spec.attr) : [];
     const shown = relative(process.cwd(), spec.file);
+    const base: BaseTarget = { kind: 'file', file: spec.file, attrPath, ...(spec.args ? { args: spec.args } : {}) };
     return {
-      key: `file:${spec.file}#${attrPath.join('.')}`,
-      label: `${shown}${spec.attr ? `#${spec.attr}` : ''}`,
-      evalTarget: { base: { kind: 'file', file: spec.file, attrPath }, sourceDir: dirname(spec.file), sourceScope: 'files' },
+      key: `file:${JSON.stringify(base)}`,
+      label: `${shown}${spec.attr ? `#${spec.attr}` : ''}${spec.args ? ` ${JSON.stringify(spec.args)}` : ''}`,
+      evalTarget: { base, sourceDir: dirname(spec.file), sourceScope: 'files' },
     };
   }
+  if (spec.modules) return modulesTarget(spec.modules, spec, ctx);
   if (!ctx.flake) throw new InputError('a suite names a flake target but no flake is configured: pass --flake or set `flake:` in nixcheck.yaml');
   const flake = ctx.flake;
   const attrPath = spec.host !== undefined ? [...hostsAttrPath(ctx.hostsAttr), spec.host] : parseAttrPath(spec.flakeAttr!);
@@ -51,15 +55,43 @@ export function hostsAttrPath(hostsAttr: string): string[] {
 }
 
 /**
- * An attribute of a flake as the evaluator takes it, with how Nix reads its sources:
- * `builtins.getFlake` reads a plain directory as a `path:` flake (every file, tracked or
- * not); only `git+file:` limits it to git's tracked files.
+ * `lib.evalModules` over the modules. The cache covers what Nix reports reading (the
+ * modules and lib given as paths) and, when they come from a local flake, that flake's
+ * files, as for a flake target; modules from a remote flake or from several flakes are
+ * not cached.
  */
-export function flakeEvalTarget(flake: ResolvedFlake, attrPath: string[]): EvalTarget {
+function modulesTarget(modules: string[], spec: TargetSpec, ctx: TargetContext): ResolvedTarget {
+  const refs = modules.map((m) => resolveRef(m, ctx.flake));
+  const lib = resolveRef(spec.lib ?? DEFAULT_LIB, ctx.flake);
+  const base: BaseTarget = { kind: 'modules', modules: refs.map((r) => r.ref), lib: lib.ref, specialArgs: spec.specialArgs ?? {}, attrPath: [] };
+  const flakes = new Map([...refs, lib].flatMap((r) => (r.flake ? [[r.flake.ref, r.flake] as const] : [])));
+  const shown = modules.map((m) => (isAbsolute(m) ? relative(process.cwd(), m) : m)).join(' + ');
   return {
-    base: { kind: 'flake', flake: flake.ref, attrPath },
-    ...(flake.localDir ? { sourceDir: flake.localDir, sourceScope: flake.ref.startsWith('git+file:') ? 'nix-git' : 'path' } : {}),
+    key: `modules:${JSON.stringify(base)}`,
+    label: `${shown}${spec.specialArgs ? ` ${JSON.stringify(spec.specialArgs)}` : ''}`,
+    evalTarget: { base, ...modulesSources([...flakes.values()], spec.suiteDir) },
   };
+}
+
+type TargetSources = Omit<EvalTarget, 'base'>;
+
+function modulesSources(flakes: ResolvedFlake[], suiteDir: string | undefined): TargetSources {
+  if (flakes.length === 0) return suiteDir ? { sourceDir: suiteDir, sourceScope: 'files' } : {};
+  return flakes.length === 1 ? flakeSources(flakes[0]!) : {};
+}
+
+/** An attribute of a flake as the evaluator takes it. */
+export function flakeEvalTarget(flake: ResolvedFlake, attrPath: string[]): EvalTarget {
+  return { base: { kind: 'flake', flake: flake.ref, attrPath }, ...flakeSources(flake) };
+}
+
+/**
+ * How Nix reads a flake's sources: `builtins.getFlake` reads a plain directory as a
+ * `path:` flake (every file, tracked or not); only `git+file:` limits it to git's tracked
+ * files. A remote flake has none here (it is not cached).
+ */
+function flakeSources(flake: ResolvedFlake): TargetSources {
+  return flake.localDir ? { sourceDir: flake.localDir, sourceScope: flake.ref.startsWith('git+file:') ? 'nix-git' : 'path' } : {};
 }
 
 /** How the engine (common.nix, loadTarget) says a suite named a target the flake does not have. */

@@ -8,6 +8,11 @@ import { InputError } from './errors.js';
 /** The largest delay setTimeout honours. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** setTimeout fires at once beyond MAX_TIMER_MS: a timeout nobody can honour is a bug upstream. */
+export function checkTimerMs(ms: number): void {
+  if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`timeout of ${ms} ms is outside 1..${MAX_TIMER_MS} ms`);
+}
+
 /** One day: the longest timeout any nixcheck command or suite accepts (schemas say the same). */
 export const MAX_DURATION_S = 86_400;
 

@@ -94,7 +94,7 @@ describe('compliance reports for the offline example flake', () => {
     expect(sudoers).toBeDefined();
     const full = JSON.stringify(result.results.flatMap((r) => r.checks).find((c) => c.path === 'security.sudo.configFile')!.value);
     expect(full.length).toBeGreaterThan(300);
-    expect(sudoers).toContain(`= ${full.slice(0, 300)}…;`);
+    expect(sudoers).toContain(`= ${full.slice(0, 300)}…; `);
     const long = result.results.flatMap((r) => r.checks).map((c) => JSON.stringify(c.value) ?? '').filter((v) => v.length > 300);
     for (const value of long) expect(text).not.toContain(value);
   });

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateBatch } from '../../src/nix/evaluate-batch.js';
-import type { EvalItem, ItemOutcome } from '../../src/nix/request.js';
+import { evaluateInSessions } from '../../src/nix/session-pool.js';
+import type { BaseTarget, EvalItem, ItemOutcome } from '../../src/nix/request.js';
 import { join } from 'node:path';
 import { ENGINE_FLAKE, REPO } from '../helpers/paths.js';
 
 const plain = { config: null, priority: 100 };
 const item = (path: string[], extra: Partial<EvalItem> = {}): EvalItem => ({ variant: plain, root: 'config', path, evidence: false, ...extra });
 const edge = { kind: 'flake' as const, flake: ENGINE_FLAKE, attrPath: ['nixosConfigurations', 'edge'] };
+
+/** One target's items through the session pool. */
+async function evaluateBatch(base: BaseTarget, items: EvalItem[], options: { timeoutMs: number }) {
+  return (await evaluateInSessions([{ base, items }], { jobs: 1, ...options })).targets[0]!;
+}
 
 function value(o: ItemOutcome) {
   if (o.status !== 'value') throw new Error(`expected a value, got error: ${o.error}`);
@@ -43,16 +48,32 @@ describe('evaluateBatch (real nix)', () => {
     for (const o of r.outcomes) if (o.status === 'error') expect(o.error).not.toMatch(/\u001b\[|nixcheck:begin/);
   });
 
-  it('isolates abort and infinite recursion, which end the Nix process', async () => {
+  it('gives abort and infinite recursion their own messages in the same process', async () => {
     const r = await evaluateBatch(edge, [item(['plain']), item(['aborting']), item(['text']), item(['recursive']), item(['list'])], { timeoutMs: 60_000 });
     expect(value(r.outcomes[0]!).value).toBe(42);
-    expect(error(r.outcomes[1]!)).toMatchObject({ reason: 'fatal' });
-    expect(error(r.outcomes[1]!).error).toMatch(/engine-fixture: deliberate abort/);
+    expect(error(r.outcomes[1]!)).toMatchObject({ reason: 'throw' });
+    expect(error(r.outcomes[1]!).error).toMatch(/^error: evaluation aborted with the following error message: 'engine-fixture: deliberate abort'/);
     expect(value(r.outcomes[2]!).value).toBe('hello');
-    expect(error(r.outcomes[3]!).error).toMatch(/infinite recursion/);
+    expect(error(r.outcomes[3]!).error).toMatch(/^error: infinite recursion/);
     expect(value(r.outcomes[4]!).value).toEqual([1, 'two', { three: 3 }]);
-    // one batch, then one re-run per fatal path
-    expect(r.processes).toBe(3);
+    expect(r.processes).toBe(1);
+  });
+
+  it('isolates a stack overflow, which ends Nix 2.8, and answers the rest in a new process', async () => {
+    const r = await evaluateBatch(edge, [item(['plain']), item(['overflowing']), item(['text'])], { timeoutMs: 60_000 });
+    expect(value(r.outcomes[0]!).value).toBe(42);
+    const overflow = error(r.outcomes[1]!);
+    expect(overflow.error).toMatch(/^error: stack overflow/);
+    expect(value(r.outcomes[2]!).value).toBe('hello');
+    // Where Nix survives its stack overflow (later versions), nothing needs a new process.
+    expect(r.processes).toBe(overflow.reason === 'fatal' ? 2 : 1);
+  });
+
+  it('gives each of twelve paths that end Nix its own outcome, and still evaluates the healthy one', async () => {
+    const paths = [...Array.from({ length: 12 }, (_, i) => ['overflows', `a${i}`]), ['overflows', 'fine']];
+    const r = await evaluateBatch(edge, paths.map((p) => item(p)), { timeoutMs: 60_000 });
+    r.outcomes.slice(0, 12).forEach((o) => expect(error(o).error).toMatch(/^error: stack overflow/));
+    expect(value(r.outcomes[12]!).value).toBe('still here');
   });
 
   it('kills a slow evaluation at the timeout and still answers the other paths', async () => {

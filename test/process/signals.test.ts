@@ -32,7 +32,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, ms = 60_000)
 }
 
 /**
- * A run interrupted while `nix eval` works on a slow value: Nix runs in its own process
+ * A run interrupted while Nix (an evaluator session, `nix repl`) works on a slow value: Nix runs in its own process
  * group (the terminal's Ctrl-C never reaches it) and ignores SIGTERM for minutes while it
  * evaluates, so only nixcheck can end it.
  */
@@ -55,8 +55,8 @@ describe.each([
     const run = nixcheckProcess(['test', '--suite', join(dir, 'suite.yaml'), '--no-cache', '--out', out, '--timeout', '600'], {
       env: { TMPDIR: tmp },
     });
-    const nix = await waitFor('nix eval to start', () =>
-      processes().find((p) => p.ppid === run.pid && p.cmdline.includes('engine.nix')),
+    const nix = await waitFor('the Nix session to start', () =>
+      processes().find((p) => p.ppid === run.pid && / repl $/.test(p.cmdline)),
     );
     expect(nix.pgrp).not.toBe(run.pid);
     await new Promise((r) => setTimeout(r, 500));

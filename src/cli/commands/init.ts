@@ -23,7 +23,7 @@ export const initCommand: Command = {
       description: 'The workflow runs nixcheck from this flake reference, which must name a commit (github:OWNER/nixcheck/<rev>). Default: the nixcheck your package.json or flake.lock pins; without one, no workflow.',
     },
     { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'Hosts evaluated in parallel.' },
-    { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per Nix evaluation. Default: ${DEFAULT_TIMEOUT_S}.` },
+    { name: 'timeout', type: 'string', value: 'SECONDS', description: `Per evaluation of a host; its Nix process group is killed after it. Default: ${DEFAULT_TIMEOUT_S}.` },
     { name: 'cache-dir', type: 'string', value: 'DIR', description: 'Evaluation cache. Default: $XDG_CACHE_HOME/nixcheck.' },
     { name: 'no-cache', type: 'boolean', description: 'Neither read nor write the evaluation cache.' },
   ],

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TranscriptParser, flakeLine, itemLines, preludeLine, targetLines, type SessionEvent, type StepResult } from '../../src/nix/session-protocol.js';
+import { throwsText } from '../../src/match/throws-text.js';
+import { isolate } from '../../src/nix/isolation.js';
+import { nixErrorMessage } from '../../src/nix/nix-cli.js';
+import { REPO } from '../helpers/paths.js';
+
+const NONCE = '5eed0f0c';
+
+function parse(text: string, nonce = NONCE): { steps: Map<string, StepResult>; ends: Map<string, string>; files: string[] } {
+  const parser = new TranscriptParser(nonce);
+  const events: SessionEvent[] = text.split('\n').flatMap((line) => parser.line(line));
+  const steps = new Map<string, StepResult>();
+  const ends = new Map<string, string>();
+  const files: string[] = [];
+  for (const e of events) {
+    if (e.kind === 'step') steps.set(`${e.unit}:${e.step}`, e.result);
+    else if (e.kind === 'end') ends.set(`${e.unit}:${e.step}`, e.output);
+    else if ('evaluated' in e.report) files.push(e.report.evaluated);
+  }
+  return { steps, ends, files };
+}
+
+function answer(r: StepResult | undefined): unknown {
+  if (!r?.ok) throw new Error(`expected an answer, got ${JSON.stringify(r)}`);
+  return (r.value as { value: unknown }).value;
+}
+
+function failure(r: StepResult | undefined): string {
+  if (!r || r.ok) throw new Error(`expected an error, got ${JSON.stringify(r)}`);
+  return r.error;
+}
+
+describe('the lines typed into the repl', () => {
+  it('are fixed Nix text: numbers and nixcheck\'s own names, never request data', () => {
+    expect(preludeLine(NONCE)).toBe(`_nc = import (/. + builtins.getEnv "NIXCHECK_SESSION_FILE") "${NONCE}"`);
+    expect(flakeLine(1)).toBe('_f1 = _nc.flake 1');
+    expect(targetLines(NONCE, 3, [0, 1])).toEqual(['_u = _nc.load 3 [ _f0 _f1 ]', '_nc.ready 3 _u', `builtins.trace "nixcheck:${NONCE}:end:3:t" null`]);
+    expect(targetLines(NONCE, 4)[0]).toBe('_u = _nc.load 4 [ ]');
+    expect(itemLines(NONCE, 3, 2)).toEqual(['_nc.item 3 _u 0', '_nc.item 3 _u 1', `builtins.trace "nixcheck:${NONCE}:end:3:1" null`]);
+    expect(itemLines(NONCE, 3, 0)).toEqual([]);
+    expect(() => preludeLine('a"; abort "x')).toThrow(/hex/);
+    expect(() => targetLines(NONCE, 1.5)).toThrow(/step number/);
+  });
+});
+
+describe.each([
+  ['nix-2.8.stderr', 'captured from Nix 2.8'],
+  ['nix-2.31.stderr', 'reconstructed: current Nix'],
+  ['lix-2.93.stderr', 'reconstructed: Lix, colours on'],
+])('reading a session transcript: %s (%s)', (file) => {
+  const { steps, ends, files } = parse(readFileSync(join(REPO, 'test', 'fixtures', 'repl-transcripts', file), 'utf8'));
+
+  it('answers every step, each with its own value or its own error', () => {
+    expect([...steps.keys()]).toEqual(['0:t', '0:0', '0:1', '0:2', '0:3', '0:4', '0:5', '0:6', '0:7', '1:t']);
+    expect([...ends.keys()]).toEqual(['0:t', '0:7', '1:t']);
+    expect(steps.get('0:t')).toEqual({ ok: true, value: true });
+    expect(answer(steps.get('0:0'))).toBe(42);
+    // Nix's message: first on Nix 2.8, last on later versions, frames on either side.
+    expect(failure(steps.get('0:1'))).toMatch(/^error:/);
+    expect(nixErrorMessage(failure(steps.get('0:1')))).toBe('error: engine-fixture: deliberate throw');
+    expect(failure(steps.get('0:2'))).toMatch(/error: evaluation aborted with the following error message: 'engine-fixture: deliberate abort'/);
+    expect(failure(steps.get('0:3'))).toMatch(/error: infinite recursion encountered/);
+    expect(failure(steps.get('0:4'))).toMatch(/error: assertion '\(1 == 2\)' failed/);
+    expect(answer(steps.get('0:5'))).toEqual([1, 'two', { three: 3 }]);
+    expect(answer(steps.get('0:7'))).toBe('hello');
+    expect(nixErrorMessage(failure(steps.get('1:t')))).toBe('error: engine-fixture: this whole target is broken');
+  });
+
+  it('keeps the program\'s own traces, banners and notices out of error messages, and no colour codes in them', () => {
+    const traced = failure(steps.get('0:6'));
+    expect(traced).toMatch(/^error:/);
+    expect(nixErrorMessage(traced)).toBe('error: engine-fixture: traced then threw');
+    for (const r of steps.values()) {
+      if (r.ok) continue;
+      expect(r.error).not.toMatch(new RegExp(`^trace: |Type :\\? for help|tcsetattr|evaluating file|nixcheck:${NONCE}|\u001b\\[`, 'm'));
+    }
+  });
+
+  it('collects the files Nix says it evaluated', () => {
+    expect(files).toContain('/home/user/nixcheck/src/nix/session.nix');
+    expect(files.some((f) => /^\/nix\/store\/[a-z0-9]{32}-source\/flake\.nix$/.test(f))).toBe(true);
+  });
+});
+
+describe('what `throws:` sees of a step\'s error (Nix 2.8 with --show-trace, captured)', () => {
+  // The capture's checkout is /home/user/nixcheck; here it is this one, whose frames are nixcheck's own.
+  const transcript = readFileSync(join(REPO, 'test', 'fixtures', 'repl-transcripts', 'nix-2.8.stderr'), 'utf8').replaceAll('/home/user/nixcheck/', `${REPO}/`);
+  const { steps } = parse(transcript);
+
+  it('is the message and the frames in the configuration, without nixcheck\'s files or the lines it typed', () => {
+    const [{ outcome }] = isolate({ target: 0, items: [1], freshProcess: false }, { target: { ok: true, value: true }, items: [steps.get('0:1')], fresh: false }).outcomes;
+    expect(outcome).toMatchObject({ status: 'error', error: 'error: engine-fixture: deliberate throw', reason: 'throw' });
+    expect(throwsText(outcome as { error: string; trace: string })).toBe(
+      [
+        'error: engine-fixture: deliberate throw',
+        '',
+        "       … while evaluating the attribute 'throwing'",
+        '',
+        '       at /nix/store/fsdnv3fvp8cbdawb6qz9a0zag6sw1ryi-source/flake.nix:20:11:',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('TranscriptParser, defensively', () => {
+  it('takes no marker without the session\'s nonce for its own, so evaluated code cannot forge answers', () => {
+    const { steps } = parse(
+      [
+        `trace: nixcheck:${NONCE}:begin:0:0`,
+        'trace: nixcheck:00000000:value:0:0:{"exists":true,"value":"forged"}',
+        'trace: nixcheck:00000000:begin:0:1',
+        'error: the real failure',
+        `trace: nixcheck:${NONCE}:end:0:0`,
+      ].join('\n'),
+    );
+    expect([...steps.keys()]).toEqual(['0:0']);
+    expect(failure(steps.get('0:0'))).toBe('error: the real failure');
+  });
+
+  it('ignores an answer that belongs to another step, and says so when an answer cannot be read', () => {
+    const { steps } = parse(
+      [
+        `trace: nixcheck:${NONCE}:begin:0:0`,
+        `trace: nixcheck:${NONCE}:value:0:1:{"value":1}`,
+        'error: step 0 failed',
+        `trace: nixcheck:${NONCE}:begin:0:1`,
+        `trace: nixcheck:${NONCE}:value:0:1:{not json`,
+        `trace: nixcheck:${NONCE}:end:0:1`,
+      ].join('\n'),
+    );
+    expect(failure(steps.get('0:0'))).toBe('error: step 0 failed');
+    expect(failure(steps.get('0:1'))).toMatch(/^nixcheck could not read the answer Nix printed/);
+  });
+
+  it('hands output from outside any step (an error before a step could begin) to the end marker', () => {
+    const { steps, ends } = parse(['error: undefined variable \'_nc\'', `trace: nixcheck:${NONCE}:end:4:t`].join('\n'));
+    expect(steps.size).toBe(0);
+    expect(ends.get('4:t')).toBe("error: undefined variable '_nc'");
+  });
+
+  it('says which step was in flight, and what it printed, when the output stops', () => {
+    const parser = new TranscriptParser(NONCE);
+    for (const line of [`trace: nixcheck:${NONCE}:begin:2:0`, `trace: nixcheck:${NONCE}:value:2:0:{}`, `trace: nixcheck:${NONCE}:begin:2:1`, 'error: stack overflow (possible infinite recursion)']) parser.line(line);
+    expect(parser.inFlight()).toEqual({ unit: 2, step: 1, output: 'error: stack overflow (possible infinite recursion)' });
+  });
+
+  it('reads markers behind a log prefix and carriage returns', () => {
+    const { steps } = parse([`<4>trace: nixcheck:${NONCE}:begin:2:t\r`, `<4>trace: nixcheck:${NONCE}:value:2:t:true\r`, `\r<4>trace: nixcheck:${NONCE}:end:2:t`].join('\n'));
+    expect(steps.get('2:t')).toEqual({ ok: true, value: true });
+  });
+});
