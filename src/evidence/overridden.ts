@@ -6,8 +6,8 @@
  * with `evidence: 'full'` (cached apart from the first).
  */
 import type { Evaluator } from '../nix/evaluator.js';
-import { evaluateAll, type EvalAnswer, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
-import { RunEvents } from '../run/events.js';
+import type { EvalAnswer, EvalRequest, EvaluationStats } from '../run/evaluate-all.js';
+import { evaluateAgain } from '../run/evaluate-again.js';
 
 /**
  * Replace the evidence of the answers at `explained` (indices into `requests` and
@@ -22,21 +22,10 @@ export async function addFullEvidence(
   jobs: number,
   stats: EvaluationStats[],
 ): Promise<void> {
-  if (explained.length === 0) return;
-  const second = await evaluateAll(
-    explained.map((i) => ({ ...requests[i]!, item: { ...requests[i]!.item, evidence: 'full' as const } })),
-    evaluator,
-    jobs,
-    new RunEvents(),
-  );
+  const second = await evaluateAgain(requests, explained, (item) => ({ ...item, evidence: 'full' }), evaluator, jobs, stats);
   explained.forEach((i, k) => {
     const answer = answers[i]!;
-    const full = second.answers[k]!.outcome;
+    const full = second[k]!.outcome;
     if (answer.outcome.status === 'value' && full.status === 'value' && full.evidence) answers[i] = { ...answer, outcome: { ...answer.outcome, evidence: full.evidence } };
   });
-  for (const s of second.stats) {
-    const entry = stats.find((e) => e.target === s.target);
-    if (!entry) stats.push(s);
-    else Object.assign(entry, { durationMs: entry.durationMs + s.durationMs, processes: entry.processes + s.processes, cached: entry.cached && s.cached });
-  }
 }

@@ -77,7 +77,7 @@ function sha256(data: string | Uint8Array): string {
 }
 
 export function itemKey(item: EvalItem): string {
-  return sha256(JSON.stringify([item.variant, item.root, item.path, item.evidence, item.names ?? false]));
+  return sha256(JSON.stringify([item.variant, item.root, item.path, item.evidence, item.names ?? false, item.trace ?? false]));
 }
 
 /** Identify the Nix binary without running it: its resolved path, size and mtime. */

@@ -23,6 +23,8 @@ export interface UnitAttempt {
   death?: { step: StepId; cause: DeathCause; text: string };
   /** This unit was the first this process evaluated. */
   fresh: boolean;
+  /** Nix printed errors with `--show-trace`. */
+  traced: boolean;
   /**
    * With `reportReads`: everything this process reported reading from its start to the
    * end of this unit (a superset of what the unit read: Nix reports a file once per
@@ -38,14 +40,12 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** Have Nix report every file it evaluates and source it copies (for the cache). */
   reportReads?: boolean;
+  /** `--show-trace`: a step's error is the whole trace, as `throws:` matches it (see src/match/throws-text.ts). */
+  showTrace?: boolean;
 }
 
-/**
- * `--show-trace`: a step's error is the whole trace, as `throws:` matches it (see
- * src/match/throws-text.ts); the repl prints it for each error and carries on.
- */
-function sessionArgs(reportReads: boolean): string[] {
-  return [...NIX_FEATURE_ARGS, ...(reportReads ? READ_REPORTING_ARGS : []), '--show-trace', 'repl'];
+function sessionArgs(options: SessionOptions): string[] {
+  return [...NIX_FEATURE_ARGS, ...(options.reportReads ? READ_REPORTING_ARGS : []), ...(options.showTrace ? ['--show-trace'] : []), 'repl'];
 }
 
 /**
@@ -74,7 +74,7 @@ export class EvalSession {
     private readonly options: SessionOptions,
   ) {
     if (options.reportReads) this.reads = emptyReads();
-    this.process = new LineProcess(nixBinary(), sessionArgs(options.reportReads ?? false), {
+    this.process = new LineProcess(nixBinary(), sessionArgs(options), {
       // XDG_DATA_HOME: the repl keeps its line history there; ours is not the user's.
       env: { [SESSION_ENV.file]: SESSION_FILE, [SESSION_ENV.dir]: dir.path, XDG_DATA_HOME: dir.path },
       onStderrLine: (line) => {
@@ -108,7 +108,7 @@ export class EvalSession {
   async run(request: EngineRequest): Promise<UnitAttempt> {
     const unit = this.nextUnit++;
     const fresh = unit === 0;
-    const attempt: UnitAttempt = { items: request.items.map(() => undefined), fresh, processStartedAt: this.startedAt };
+    const attempt: UnitAttempt = { items: request.items.map(() => undefined), fresh, traced: this.options.showTrace ?? false, processStartedAt: this.startedAt };
     await writeFile(join(this.dir.path, `${unit}.json`), JSON.stringify(request));
     const timer = setTimeout(() => void this.killFor('timeout'), this.options.timeoutMs);
     const onAbort = () => void this.killFor('cancelled');

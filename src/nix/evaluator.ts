@@ -109,6 +109,7 @@ export class Evaluator {
         timeoutMs: this.options.timeoutMs,
         // What Nix reads is what the cache keys its answers by.
         reportReads: looked.some((l) => l.cache !== undefined),
+        showTrace: toEvaluate.some((index) => looked[index]!.missing.some((i) => requests[index]!.items[i]!.trace)),
         ...(this.options.signal ? { signal: this.options.signal } : {}),
         onTargetStart: (k) => options.onTargetStart?.(toEvaluate[k]!),
         onTargetDone: (k, run) => {

@@ -37,6 +37,8 @@ export interface AttemptResult {
   items: (StepResult | undefined)[];
   death?: { step: StepId; cause: DeathCause; text: string };
   fresh: boolean;
+  /** Nix printed errors with `--show-trace`: an error's text is its whole trace. */
+  traced: boolean;
 }
 
 export interface Isolation {
@@ -47,12 +49,12 @@ export interface Isolation {
 export function isolate(unit: WorkUnit, attempt: AttemptResult): Isolation {
   const outcomes: Isolation['outcomes'] = [];
   const all = (outcome: ItemOutcome): Isolation => ({ outcomes: unit.items.map((item) => ({ item, outcome })), retry: [] });
-  if (attempt.target && !attempt.target.ok) return all(errorOutcome(attempt.target.error, 'target'));
+  if (attempt.target && !attempt.target.ok) return all(errorOutcome(attempt.target.error, 'target', attempt.traced));
 
   const unanswered: number[] = [];
   unit.items.forEach((item, position) => {
     const result = attempt.items[position];
-    if (result) outcomes.push({ item, outcome: outcomeOf(result) });
+    if (result) outcomes.push({ item, outcome: outcomeOf(result, attempt.traced) });
     else unanswered.push(position);
   });
   const death = attempt.death;
@@ -98,8 +100,8 @@ interface EngineAnswer {
   declared?: boolean | null;
 }
 
-function outcomeOf(result: StepResult): ItemOutcome {
-  if (!result.ok) return errorOutcome(result.error, 'throw');
+function outcomeOf(result: StepResult, traced: boolean): ItemOutcome {
+  if (!result.ok) return errorOutcome(result.error, 'throw', traced);
   const answer = (result.value ?? {}) as EngineAnswer;
   return {
     status: 'value',
@@ -112,12 +114,13 @@ function outcomeOf(result: StepResult): ItemOutcome {
 }
 
 /**
- * A step's error: sessions run Nix with `--show-trace`, so Nix's own text is the whole
- * trace (what `throws:` matches), and its message is the error. nixcheck's own words
+ * A step's error: its message is the error; from a session run with `--show-trace`,
+ * Nix's own text is also the whole trace (what `throws:` matches). nixcheck's own words
  * (no `error:` of Nix's) have no trace.
  */
-function errorOutcome(text: string, reason: 'throw' | 'target'): ItemOutcome {
-  return text.startsWith('error:') ? { status: 'error', error: nixErrorMessage(text), trace: text, reason } : { status: 'error', error: text, reason };
+function errorOutcome(text: string, reason: 'throw' | 'target', traced: boolean): ItemOutcome {
+  if (!text.startsWith('error:')) return { status: 'error', error: text, reason };
+  return { status: 'error', error: nixErrorMessage(text), ...(traced ? { trace: text } : {}), reason };
 }
 
 /** What ended the process: its message only (the process died, perhaps before Nix printed all of it). */

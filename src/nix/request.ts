@@ -33,6 +33,12 @@ export interface EvalItem {
   evidence: boolean | 'full';
   /** Answer only the attribute names of the value (to list hosts without evaluating them). */
   names?: boolean;
+  /**
+   * Collect an error's whole `--show-trace` text. Nix 2.8 reads the source around every
+   * frame one byte per system call (~170 ms an error), so it is asked for only where a
+   * verdict or a report needs more than the message (see src/suite/run-suites.ts).
+   */
+  trace?: boolean;
 }
 
 /** A definition as the engine reports it: the file the module system names, never a line. */

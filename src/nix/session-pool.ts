@@ -38,6 +38,8 @@ export interface PoolOptions {
   signal?: AbortSignal;
   /** Have Nix report what it reads (for the cache). */
   reportReads?: boolean;
+  /** Run Nix with `--show-trace` (see EvalItem.trace). */
+  showTrace?: boolean;
   /** Replace a process grown past this after its current unit (default RECYCLE_RSS_BYTES). */
   recycleRssBytes?: number;
   onTargetStart?: (target: number) => void;
@@ -117,12 +119,12 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
           options.onTargetStart?.(unit.target);
         }
         if (options.signal?.aborted || stoppingSignal()) {
-          settle(unit, isolate(unit, { items: [], death: { step: 't', cause: 'cancelled', text: 'evaluation was cancelled' }, fresh: false }));
+          settle(unit, isolate(unit, { items: [], death: { step: 't', cause: 'cancelled', text: 'evaluation was cancelled' }, fresh: false, traced: false }));
           continue;
         }
         if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || spent(session))) await retire();
         if (!session) {
-          session = await EvalSession.start({ timeoutMs: options.timeoutMs, reportReads: options.reportReads ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+          session = await EvalSession.start({ timeoutMs: options.timeoutMs, reportReads: options.reportReads ?? false, showTrace: options.showTrace ?? false, ...(options.signal ? { signal: options.signal } : {}) });
           processes.started++;
           processes.peak = Math.max(processes.peak, ++processes.running);
         }

@@ -5,8 +5,10 @@ import type { SourceLocator } from '../evidence/source-locator.js';
 import { throwsText } from '../match/throws-text.js';
 import { judge, type Judgement } from '../match/verdict.js';
 import type { Evaluator } from '../nix/evaluator.js';
+import type { ItemOutcome } from '../nix/request.js';
 import type { CaseResult, Evidence, TargetRef } from '../result/model.js';
 import { evaluateAll, type EvalAnswer, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
+import { evaluateAgain } from '../run/evaluate-again.js';
 import type { RunEvents } from '../run/events.js';
 import { selectShard, shardInfo, type ShardInfo, type ShardRequest } from '../shard/select.js';
 import { resolveTarget, type ResolvedTarget, type TargetContext } from '../target/resolve-target.js';
@@ -103,6 +105,16 @@ export async function runSuites(
       if (!explains(index, answer)) lookUpEvidence(index, answer);
     }
   });
+  // An error's whole trace is collected only where its message did not decide: a
+  // `throws:` that the message does not match (the trace may), or an error nobody
+  // expected, whose report keeps the trace (errorTrace).
+  const traced = toEvaluate.flatMap((_, i) => (needsTrace(judgements[i]!, answers[i]!.outcome) ? [i] : []));
+  const again = await evaluateAgain(requests, traced, (item) => ({ ...item, trace: true }), options.evaluator, options.jobs, stats);
+  traced.forEach((i, k) => {
+    const p = toEvaluate[i]!;
+    answers[i] = { ...answers[i]!, outcome: again[k]!.outcome };
+    judgements[i] = judge(p.case.matchers, answers[i]!.outcome, p.case.path, p.case.root);
+  });
   // A failing case's report explains its value: look for what that value overrode too.
   const explained = toEvaluate.flatMap((_, i) => (explains(i, answers[i]!) ? [i] : []));
   await addFullEvidence(requests, answers, explained, options.evaluator, options.jobs, stats);
@@ -163,4 +175,9 @@ function targetRef(p: PlannedCase): TargetRef {
     ...(evalTarget.base.kind === 'flake' ? { flake: evalTarget.base.flake } : {}),
     ...(p.case.with ? { with: p.case.with } : {}),
   };
+}
+
+/** Nix can say more about this error than its message (`--show-trace`), and the verdict or the report needs it. */
+function needsTrace(judgement: Judgement, outcome: ItemOutcome): boolean {
+  return judgement.verdict !== 'pass' && outcome.status === 'error' && outcome.trace === undefined && (outcome.reason === 'throw' || outcome.reason === 'target');
 }

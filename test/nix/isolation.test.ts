@@ -8,11 +8,11 @@ const failed = (error: string): StepResult => ({ ok: false, error });
 const ready: StepResult = { ok: true, value: true };
 
 function attempt(items: (StepResult | undefined)[], extra: Partial<AttemptResult> = {}): AttemptResult {
-  return { target: ready, items, fresh: false, ...extra };
+  return { target: ready, items, fresh: false, traced: true, ...extra };
 }
 
 describe('isolate (what runs again after a unit)', () => {
-  // Sessions run Nix with --show-trace: its text is the whole trace, the message its first part (Nix 2.8's layout).
+  // A session run with --show-trace: its text is the whole trace, the message its first part (Nix 2.8's layout).
   const boom7 = "error: boom 7\n\n       … while evaluating the attribute 'x'\n\n       at /src/host.nix:3:7:";
 
   it('gives every item its own answer or its own error, message and trace, when the process survived', () => {
@@ -24,13 +24,18 @@ describe('isolate (what runs again after a unit)', () => {
     ]);
   });
 
+  it('gives an error no trace when the session ran without --show-trace', () => {
+    const r = isolate(unit([7]), attempt([failed('error: boom 7')], { traced: false }));
+    expect(r.outcomes).toEqual([{ item: 7, outcome: { status: 'error', error: 'error: boom 7', reason: 'throw' } }]);
+  });
+
   it('gives an error in nixcheck\'s own words no trace', () => {
     const r = isolate(unit([0]), attempt([failed('Nix printed no answer for this step')]));
     expect(r.outcomes).toEqual([{ item: 0, outcome: { status: 'error', error: 'Nix printed no answer for this step', reason: 'throw' } }]);
   });
 
   it('gives a target that fails to load its error on every item, with nothing to run again', () => {
-    const r = isolate(unit([0, 1, 2]), { target: failed('error: broken host'), items: [], fresh: false });
+    const r = isolate(unit([0, 1, 2]), { target: failed('error: broken host'), items: [], fresh: false, traced: true });
     expect(r.retry).toEqual([]);
     expect(r.outcomes.map((o) => o.item)).toEqual([0, 1, 2]);
     for (const o of r.outcomes) expect(o.outcome).toEqual({ status: 'error', error: 'error: broken host', trace: 'error: broken host', reason: 'target' });
@@ -86,9 +91,9 @@ describe('isolate (what runs again after a unit)', () => {
   });
 
   it('pins a death while loading the target on the target when it is clearly its own, else runs the unit again fresh', () => {
-    const own = isolate(unit([0, 1]), { items: [], fresh: true, death: { step: 't', cause: 'exit', text: 'nix exited (code 1) during evaluation without an error message' } });
+    const own = isolate(unit([0, 1]), { items: [], fresh: true, traced: true, death: { step: 't', cause: 'exit', text: 'nix exited (code 1) during evaluation without an error message' } });
     expect(own.outcomes.map((o) => o.outcome)).toEqual([0, 1].map(() => ({ status: 'error', error: 'nix exited (code 1) during evaluation without an error message', reason: 'target' })));
-    const suspect = isolate(unit([0, 1]), { items: [], fresh: false, death: { step: 't', cause: 'exit', text: 'nix was killed by SIGKILL (out of memory?) during evaluation' } });
+    const suspect = isolate(unit([0, 1]), { items: [], fresh: false, traced: true, death: { step: 't', cause: 'exit', text: 'nix was killed by SIGKILL (out of memory?) during evaluation' } });
     expect(suspect).toEqual({ outcomes: [], retry: [unit([0, 1], { freshProcess: true })] });
   });
 

@@ -91,7 +91,7 @@ describe('what `throws:` sees of a step\'s error (Nix 2.8 with --show-trace, cap
   const { steps } = parse(transcript);
 
   it('is the message and the frames in the configuration, without nixcheck\'s files or the lines it typed', () => {
-    const [{ outcome }] = isolate({ target: 0, items: [1], freshProcess: false }, { target: { ok: true, value: true }, items: [steps.get('0:1')], fresh: false }).outcomes;
+    const [{ outcome }] = isolate({ target: 0, items: [1], freshProcess: false }, { target: { ok: true, value: true }, items: [steps.get('0:1')], fresh: false, traced: true }).outcomes;
     expect(outcome).toMatchObject({ status: 'error', error: 'error: engine-fixture: deliberate throw', reason: 'throw' });
     expect(throwsText(outcome as { error: string; trace: string })).toBe(
       [
