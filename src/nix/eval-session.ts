@@ -8,23 +8,15 @@ import { makeTempDir, type TempDir } from '../process/temp.js';
 import { checkTimerMs } from '../util/duration.js';
 import { NIX_FEATURE_ARGS, nixBinary, nixErrorText } from './nix-cli.js';
 import { addReadReport, emptyReads, mergeReads, READ_REPORTING_ARGS, type ReportedReads } from './reported-reads.js';
+import type { AttemptResult } from './isolation.js';
 import type { EngineRequest } from './request.js';
 import { SESSION_ENV, SESSION_FILE, TranscriptParser, flakeLine, itemLines, preludeLine, targetLines, type StepId, type StepResult } from './session-protocol.js';
 
 /** Why a session process ended in the middle of a unit. */
 export type DeathCause = 'timeout' | 'cancelled' | 'exit';
 
-export interface UnitAttempt {
-  /** The target step; absent when the process died before it ended. */
-  target?: StepResult;
-  /** Per item of the unit, in request order; absent where no answer came. */
-  items: (StepResult | undefined)[];
-  /** The process died during this unit: the step it was on, and what it said. */
-  death?: { step: StepId; cause: DeathCause; text: string };
-  /** This unit was the first this process evaluated. */
-  fresh: boolean;
-  /** Nix printed errors with `--show-trace`. */
-  traced: boolean;
+/** What one unit produced in a session (see isolation.ts for the fields it decides on). */
+export interface UnitAttempt extends AttemptResult {
   /**
    * With `reportReads`: everything this process reported reading from its start to the
    * end of this unit (a superset of what the unit read: Nix reports a file once per

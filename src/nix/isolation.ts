@@ -33,9 +33,13 @@ export interface WorkUnit {
 
 /** What one attempt at a unit produced (see EvalSession.run). */
 export interface AttemptResult {
+  /** The target step; absent when the process died before it ended. */
   target?: StepResult;
+  /** Per item of the unit, in request order; absent where no answer came. */
   items: (StepResult | undefined)[];
+  /** The process died during this unit: the step it was on, and what it said. */
   death?: { step: StepId; cause: DeathCause; text: string };
+  /** This unit was the first its process evaluated. */
   fresh: boolean;
   /** Nix printed errors with `--show-trace`: an error's text is its whole trace. */
   traced: boolean;
