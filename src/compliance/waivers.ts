@@ -3,6 +3,7 @@
  * An expired waiver stops counting (the control's own result stands) and is reported.
  */
 import { compileUserRegex } from '../match/user-regex.js';
+import { compareText } from '../util/compare-text.js';
 import { globPattern } from '../util/glob.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
@@ -101,7 +102,7 @@ export function applyWaivers(waivers: readonly Waiver[], controlId: string, host
   const day = toDay(today);
   const matching = waivers
     .filter((w) => w.control === controlId && w.hosts.some((g) => hostMatches(g, host)))
-    .sort((a, b) => (a.expires < b.expires ? 1 : a.expires > b.expires ? -1 : 0));
+    .sort((a, b) => compareText(b.expires, a.expires));
   const active = matching.find((w) => !isExpired(w, day));
   return { ...(active ? { active } : {}), expired: matching.filter((w) => isExpired(w, day)) };
 }
