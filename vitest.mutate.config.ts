@@ -16,6 +16,7 @@ export default defineConfig({
       'test/evidence/evidence.test.ts',
       'test/evidence/line-search.test.ts',
       'test/evidence/nix-assignments.test.ts',
+      'test/evidence/nix-tokens.test.ts',
       'test/evidence/origin.test.ts',
       'test/compliance/control-verdict.test.ts',
       'test/compliance/resolve-alternatives.test.ts',
