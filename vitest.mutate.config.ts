@@ -27,6 +27,7 @@ export default defineConfig({
       'test/nix/dependency-manifest.test.ts',
       'test/nix/path-references.test.ts',
       'test/nix/search-path.test.ts',
+      'test/report/exposition-format.test.ts',
       'test/report/markdown-escaping.test.ts',
       'test/suite/attr-path.test.ts',
       'test/util/compare-text.test.ts',
