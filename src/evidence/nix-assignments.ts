@@ -361,21 +361,26 @@ class Parser {
   /** One atom: a literal, an attribute set, a list, a parenthesised expression or a reference. */
   private atom(ctx: Context): Shape {
     const t = this.next();
-    let shape: Shape = OPAQUE;
-    if (t.kind === 'punct' && t.text === '(') {
-      shape = this.expression(ctx);
-      this.expect(')');
-      if (!this.skipSelectionTail()) return shape;
+    const rec = t.kind === 'id' && t.text === 'rec' && this.is('{');
+    if (rec || (t.kind === 'punct' && (t.text === '(' || t.text === '{'))) {
+      const open = rec ? this.i++ : this.i - 1;
+      // `{ a = x; }.a`, `(f y).a`: what is written there is not the value at the path.
+      const selected = this.tokens[this.matching(open) + 1]?.text === '.';
+      const inner = selected ? NOT_CONFIG : ctx;
+      if (t.text === '(') {
+        const shape = this.expression(inner);
+        this.expect(')');
+        if (!selected) return shape;
+      } else {
+        this.bindings(inner, '}');
+        this.expect('}');
+        if (!selected) return this.record(ctx, { block: true, opaque: false });
+      }
+      this.skipSelectionTail();
       return this.record(ctx, OPAQUE);
     }
-    if ((t.kind === 'punct' && t.text === '{') || (t.kind === 'id' && t.text === 'rec' && this.is('{'))) {
-      if (t.text === 'rec') this.i++;
-      this.bindings(ctx, '}');
-      this.expect('}');
-      if (this.skipSelectionTail()) return this.record(ctx, OPAQUE);
-      return this.record(ctx, { block: true, opaque: false });
-    }
     if (t.kind === 'punct' && t.text === '[') return this.record(ctx, this.list(ctx));
+    let shape: Shape = OPAQUE;
     if (t.kind === 'number') shape = { block: false, opaque: false, value: Number(t.text) };
     else if (t.kind === 'string' && t.value !== undefined) shape = { block: false, opaque: false, value: t.value };
     else if (t.kind === 'id' && (t.text === 'true' || t.text === 'false')) shape = { block: false, opaque: false, value: t.text === 'true' };
