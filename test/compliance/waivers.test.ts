@@ -7,7 +7,8 @@ import { rejection, removeTempTrees, tempTree } from './helpers.js';
 
 afterAll(removeTempTrees);
 
-const catalogue = await loadCatalogue();
+/** The ids the files below name; the built-in catalogue is loaded by the one test that needs it. */
+const KNOWN = ['sysctl-ipv4-forwarding-disabled', 'ssh-permit-root-login', 'ssh-banner'];
 
 const VALID = `# yaml-language-server: $schema=../schemas/waivers.schema.json
 waivers:
@@ -32,7 +33,7 @@ async function waiverFile(text: string): Promise<string> {
 
 describe('loading waivers', () => {
   it('reads a valid file (unquoted dates stay strings, hosts default to *)', async () => {
-    const w = await loadWaivers(await waiverFile(VALID), catalogue);
+    const w = await loadWaivers(await waiverFile(VALID), await loadCatalogue());
     expect(w).toHaveLength(3);
     expect(w[0]).toMatchObject({ control: 'sysctl-ipv4-forwarding-disabled', hosts: ['k3s-*'], expires: '2027-01-31', approvedBy: 'security-team' });
     expect(w[1]).toMatchObject({ hosts: ['*'], expires: '2025-06-30' });
@@ -47,7 +48,7 @@ describe('loading waivers', () => {
 
   it('a missing justification is an InputError naming file:line', async () => {
     const file = await waiverFile('waivers:\n  - control: ssh-banner\n    expires: 2027-01-01\n');
-    const err = await rejection(loadWaivers(file, catalogue));
+    const err = await rejection(loadWaivers(file, KNOWN));
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/waivers\.yaml:2:5: "waivers\.0" is missing the required key "justification"/);
   });
@@ -59,14 +60,14 @@ describe('loading waivers', () => {
     expires: 31/01/2027
     reason: nope
 `);
-    const err = await rejection(loadWaivers(file, catalogue));
+    const err = await rejection(loadWaivers(file, KNOWN));
     expect(err.message).toMatch(/waivers\.yaml:4:14: .*expires/);
     expect(err.message).toMatch(/waivers\.yaml:5:5: unknown key "reason"/);
   });
 
   it('a blank justification is an error naming file:line', async () => {
     const file = await waiverFile('waivers:\n  - control: ssh-banner\n    justification: "   "\n    expires: 2027-01-01\n');
-    const err = await rejection(loadWaivers(file, catalogue));
+    const err = await rejection(loadWaivers(file, KNOWN));
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/waivers\.yaml:3:20: the justification is empty/);
   });
@@ -80,21 +81,21 @@ describe('loading waivers', () => {
     justification: ok
     expires: 2027-01-01
 `);
-    const err = await rejection(loadWaivers(file, catalogue));
+    const err = await rejection(loadWaivers(file, KNOWN));
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/waivers\.yaml:4:14: "2027-02-30" is not a calendar date/);
     expect(err.message).toMatch(/waivers\.yaml:5:14: unknown control "no-such-control"/);
   });
 
   it('malformed YAML is an error with a line', async () => {
-    const err = await rejection(loadWaivers(await waiverFile('waivers:\n  - control: [unclosed\n'), catalogue));
+    const err = await rejection(loadWaivers(await waiverFile('waivers:\n  - control: [unclosed\n'), KNOWN));
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/waivers\.yaml:\d+:\d+:/);
   });
 });
 
 describe('applying waivers', () => {
-  const waivers = async (): Promise<Waiver[]> => loadWaivers(await waiverFile(VALID), catalogue);
+  const waivers = async (): Promise<Waiver[]> => loadWaivers(await waiverFile(VALID), KNOWN);
   const verdict = (controlId: string, host: string, status: ControlVerdict['status']): ControlVerdict => ({
     controlId, host, status, severity: 'high', impact: 0.7, refs: {},
   });
