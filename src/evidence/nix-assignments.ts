@@ -61,7 +61,12 @@ const ORDER_WRAPPERS = new Set(['mkBefore', 'mkAfter', 'mkOrder', 'mkFixStrictne
 const CONDITIONALS = new Set(['mkIf', 'optionalAttrs', 'mkMerge']);
 /** Attributes of a module that are not config. */
 const MODULE_META = new Set(['options', '_file', 'key', 'disabledModules', 'meta', 'freeformType', '_class']);
-const STOP = new Set([';', ')', ']', '}', ',', 'in', 'then', 'else']);
+/**
+ * What ends an expression where a function application can stand: the end of a binding,
+ * `assert` or `with`, of parentheses, of an if's condition or branch. (A list holds atoms,
+ * formals are skipped whole, and a `let` body follows its bindings' `;`.)
+ */
+const STOP = new Set([';', ')', 'then', 'else']);
 const BINARY = new Set(['//', '++', '+', '-', '*', '/', '==', '!=', '<', '>', '<=', '>=', '&&', '||', '->', '?']);
 
 interface Context {

@@ -265,6 +265,17 @@ describe('assignments: branches', () => {
     ]);
   });
 
+  it('an update combined with any other operator is no config: never read into a value it is not', () => {
+    for (const op of ['++', '+', '-', '*', '/', '==', '!=', '<', '>', '<=', '>=', '&&', '||', '->', '?']) {
+      expect(scan(`{ x, y, ... }: { a = { b = 1; } // x ${op} y; }`), op).toEqual(['1 a']);
+      expect(scan(`{ x, y, ... }: { a = x ${op} y // { b = 1; }; }`), op).toEqual(['1 a']);
+    }
+  });
+
+  it('an attribute named like nothing is config like any other', () => {
+    expect(scan('{ ... }: { "" = [ { a = 1; } ]; }')).toEqual(['1 ']);
+  });
+
   it('any other operator makes its operands no config', () => {
     expect(scan('{ x, ... }: { a = { b = 1; } // x ++ [ ]; c = [ { d = 1; } ] ++ x; }')).toEqual(['1 a', '1 c']);
   });
