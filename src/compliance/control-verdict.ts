@@ -24,7 +24,7 @@ export function judgeCheck(check: PathCheck, outcome: ItemOutcome, evidence: Evi
     if (check.ifDeclared) return { ...base, status: 'pass', exists: false, valueSource: 'undeclared', reason: `no option is declared at ${check.path} in this configuration; the check applies only where it is` };
     return { ...base, status: 'error', exists: false, valueSource: 'unknown', reason: 'no such option', error: `no option is declared at ${check.path} in this configuration` };
   }
-  let observed: Observed = { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };
+  let observed: Extract<Observed, { kind: 'value' }> = { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };
   let valueSource: ValueSource = evidence?.source ?? 'unknown';
   let note: string | undefined;
   if (!outcome.exists && check.whenAbsent) {
@@ -37,7 +37,7 @@ export function judgeCheck(check: PathCheck, outcome: ItemOutcome, evidence: Evi
     ...base,
     status: result.pass ? 'pass' : 'fail',
     exists: outcome.exists,
-    ...(observed.kind === 'value' && observed.exists ? { value: observed.value } : {}),
+    ...(observed.exists ? { value: observed.value } : {}),
     valueSource,
     ...(note ? { note } : {}),
     ...(result.reason ? { reason: result.reason } : {}),
@@ -61,7 +61,7 @@ export function controlVerdict(
   applicability: readonly CheckResult[],
   checks: readonly CheckResult[],
 ): ControlDecision {
-  const applies = decide(control.appliesWhen, results, 'all');
+  const applies = decide(control.appliesWhen, results, false);
   if (applies.status === 'error') {
     const bad = results.get(applies.by!)!;
     return {
@@ -79,26 +79,28 @@ export function controlVerdict(
   if (control.checks.length === 0) {
     return { status: 'manual', message: control.mode === 'manual' ? `manual review: ${control.manualCheck}` : 'runtime-only: run the VM checks to decide' };
   }
-  const verdict = decide(control.checks, results, 'all');
+  const verdict = decide(control.checks, results, false);
   if (!verdict.by) return { status: verdict.status };
   const bad = results.get(verdict.by)!;
   return { status: verdict.status, message: describeProblem(bad), decidedBy: { list: 'checks', index: checks.indexOf(bad) } };
 }
 
 /**
- * allOf semantics for `all`: fail beats error beats pass; anyOf: any pass passes, then
- * error beats fail. `by`: the path check a fail or error comes from, so that the message
- * and the report's location explain the verdict, not a sibling that did not decide it.
+ * allOf semantics (`any` false): fail beats error beats pass; anyOf: any pass passes, then
+ * error beats fail (an empty one passes). `by`: the path check a fail or error comes from,
+ * so that the message and the report's location explain the verdict, not a sibling that
+ * did not decide it.
  */
-function decide(checks: readonly Check[], results: ReadonlyMap<DecisionCheck, CheckResult>, mode: 'all' | 'any'): Decision {
+function decide(checks: readonly Check[], results: ReadonlyMap<DecisionCheck, CheckResult>, any: boolean): Decision {
   const outcomes = checks.map((c): Decision =>
-    c.kind === 'path' || c.kind === 'alternatives' ? { status: results.get(c)!.status, by: c } : decide(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
+    c.kind === 'path' || c.kind === 'alternatives' ? { status: results.get(c)!.status, by: c } : c.kind === 'anyOf' ? decide(c.anyOf, results, true) : decide(c.allOf, results, false),
   );
   const first = (status: Decision['status']) => outcomes.find((o) => o.status === status);
-  if (mode === 'any' && (outcomes.length === 0 || first('pass'))) return { status: 'pass' };
-  const decisive = mode === 'any' ? (first('error') ?? first('fail')) : (first('fail') ?? first('error'));
-  return decisive ?? { status: 'pass' };
+  if (any && first('pass')) return PASSED;
+  return (any ? (first('error') ?? first('fail')) : (first('fail') ?? first('error'))) ?? PASSED;
 }
+
+const PASSED: Decision = { status: 'pass' };
 
 interface Decision {
   status: 'pass' | 'fail' | 'error';

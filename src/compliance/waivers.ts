@@ -28,7 +28,8 @@ function knownIds(known: KnownControls): Set<string> {
 
 /** YYYY-MM-DD that names a real calendar day. */
 export function isValidDay(day: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  // The day written back must be the text itself: that rules out 2027-02-30 and anything around a date.
+  const m = /(\d{4})-(\d{2})-(\d{2})/.exec(day);
   if (!m) return false;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return d.toISOString().slice(0, 10) === day;

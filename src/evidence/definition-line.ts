@@ -102,8 +102,8 @@ function compatible(a: Assignment, relation: Relation, depth: number, query: Def
     return part !== MISSING && (!('value' in a) || agrees(a.value, part));
   }
   if (!('value' in a)) return true;
-  const part = sketchAt(a.value, relation.sub);
-  return part !== MISSING && agrees(part, query.value);
+  // A literal's part is known or MISSING (which equals nothing).
+  return agrees(sketchAt(a.value, relation.sub), query.value);
 }
 
 const MISSING = Symbol('missing');
@@ -135,14 +135,12 @@ function agrees(literal: unknown, sketch: unknown): boolean {
 }
 
 function isOpaque(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && (v as Record<string, unknown>)[OPAQUE_KEY] === true;
+  return (v as Record<string, unknown> | null | undefined)?.[OPAQUE_KEY] === true;
 }
 
+/** Whether a sketch has an opaque part anywhere (a list's elements are its values too). */
 function containsOpaque(v: unknown): boolean {
-  if (isOpaque(v)) return true;
-  if (Array.isArray(v)) return v.some(containsOpaque);
-  if (v !== null && typeof v === 'object') return Object.values(v).some(containsOpaque);
-  return false;
+  return isOpaque(v) || (v instanceof Object && Object.values(v).some(containsOpaque));
 }
 
 /**

@@ -21,6 +21,13 @@ describe('passedOverBecause', () => {
     expect(passedOverBecause(removed)).toBe(`removed from this nixpkgs (${REMOVED})`);
   });
 
+  it('passes over only what is not declared: a value where no option is declared (a freeform setting) is judged', () => {
+    expect(passedOverBecause(undeclared)).toBe('no option is declared at this path');
+    expect(passedOverBecause({ ...declared, declared: false })).toBeUndefined();
+    expect(passedOverBecause({ ...undeclared, declared: true })).toBeUndefined();
+    expect(passedOverBecause({ ...undeclared, declared: null })).toBeUndefined();
+  });
+
   it('a removal is told by the whole sentence', () => {
     const error = (text: string): ItemOutcome => ({ status: 'error', error: text, reason: 'throw' });
     expect(passedOverBecause(error("The option `a.b' can no longer be used since it's been removed"))).toBeUndefined();

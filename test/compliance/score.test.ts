@@ -255,6 +255,11 @@ describe('baseline order', () => {
     expect(d.newlyPassing).toEqual([]);
   });
 
+  it('lists hosts of either run in order', () => {
+    const d = compareBaseline([v('a', 'pass', 'low', {}, 'web')], [v('a', 'pass', 'low', {}, 'db'), v('a', 'pass', 'low', {}, 'app')]);
+    expect(Object.keys(d.hosts)).toEqual(['app', 'db', 'web']);
+  });
+
   it('a baseline of the same run has no changes and no delta', () => {
     const run = [v('a', 'pass', 'low'), v('b', 'fail', 'low')];
     expect(compareBaseline(run, run)).toEqual({ newlyFailing: [], newlyPassing: [], hosts: { laptop: { before: 50, after: 50, delta: 0 } } });

@@ -168,6 +168,12 @@ describe('waiver files in detail', () => {
     expect(err.message.split('\n')[0]).toBe('waiver file has problems');
   });
 
+  it('a file that cannot be read is an error naming it as a waiver file', async () => {
+    const err = await rejection(loadWaivers('/nonexistent/waivers.yaml', KNOWN));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toMatch(/^cannot read waiver file \/nonexistent\/waivers\.yaml: /);
+  });
+
   it('several files are read in order', async () => {
     const a = await waiverFile('waivers:\n  - control: a\n    justification: x\n    expires: 2027-01-01\n');
     const b = await waiverFile('waivers:\n  - control: b\n    justification: x\n    expires: 2027-01-01\n');
@@ -226,7 +232,7 @@ describe('choosing among waivers', () => {
 
   it('with only expired waivers, the latest is attached and the verdict stands', () => {
     expect(waiveVerdict(verdict('fail'), ALL, '2027-06-01')).toEqual({ ...verdict('fail'), expiredWaiver: ALL[1] });
-    expect(waiveVerdict(verdict('fail', 'none'), ALL, '2027-06-01')).toEqual(verdict('fail', 'none'));
+    expect(waiveVerdict(verdict('fail', 'none'), ALL, '2027-06-01')).toStrictEqual(verdict('fail', 'none'));
   });
 
   it('expired waivers of a whole list, for the report', () => {

@@ -205,3 +205,39 @@ describe('the line of a definition: what the count of definitions rules out', ()
     expect(choose(text, query)).toEqual({ candidates: [2, 3, 4] });
   });
 });
+
+describe('the line of a definition: more values', () => {
+  it('without a value, an assignment below the path may be it', () => {
+    expect(choose('{ ... }: { s.a = 1; }', { path: ['s'], priority: 100 })).toEqual({ line: 1 });
+  });
+
+  it('a list written out agrees only at an index it has, with the element there', () => {
+    const text = '{ ... }: {\n  l = [ 10 11 ];\n}';
+    expect(choose(text, { path: ['l', 1], optionDepth: 1, priority: 100, value: 99 })).toEqual({});
+    for (const key of ['0x1', ' 1', '1e0', '1 ', '+1']) expect(choose(text, { path: ['l', key], optionDepth: 1, priority: 100, value: 11 }), key).toEqual({});
+  });
+
+  it('a string has no attributes, and null has none', () => {
+    expect(choose('{ x, ... }: { s.a."0" = x; }', { path: ['s'], priority: 100, value: { a: 'xy' } })).toEqual({});
+    expect(choose('{ x, ... }: { s.a.b = x; }', { path: ['s'], priority: 100, value: { a: null } })).toEqual({});
+  });
+
+  it('a value with an opaque part anywhere agrees with a literal', () => {
+    const opaque = { _nixcheckOpaque: true };
+    expect(choose('{ ... }: { s.a = 5; }', { path: ['s', 'a'], optionDepth: 1, priority: 100, value: { x: opaque, y: 1 } })).toEqual({ line: 1 });
+    expect(choose('{ ... }: { s.a = 5; }', { path: ['s', 'a'], optionDepth: 1, priority: 100, value: [1, [opaque]] })).toEqual({ line: 1 });
+    expect(choose('{ ... }: { s.a = 5; }', { path: ['s', 'a'], optionDepth: 1, priority: 100, value: { x: null, y: [1] } })).toEqual({});
+  });
+});
+
+describe('the line of a definition: modules that are always there', () => {
+  it('a module of an imports list is surely taken; a conditional config is not', () => {
+    const text = `{ lib, c, ... }: {
+  imports = [ { s.k = 1; } ];
+  config = lib.mkIf c { s.k = 1; };
+}`;
+    const query = { path: ['s', 'k'], optionDepth: 2, priority: 100, value: 1 };
+    expect(choose(text, { ...query, definitionsInFile: 1 })).toEqual({ line: 2 });
+    expect(choose(text, query)).toEqual({ candidates: [2, 3] });
+  });
+});

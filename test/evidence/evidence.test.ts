@@ -122,7 +122,7 @@ describe('resolveEvidence', () => {
   it("an inline module's count of definitions says nothing about the listing file's branches", async () => {
     // Counted for a file, one definition would rule out the conditional module; for inline modules it is no such count.
     const inline = raw({ definitions: [def(INLINE_MODULE_FILE, 100, { value: 7, definitionsInFile: 1 })] });
-    expect((await resolveEvidence(inline, locator, { listingFile: TWO_INLINE })).definitions[0]).toMatchObject({ candidates: [3, 4] });
+    expect((await resolveEvidence(inline, locator, { listingFile: TWO_INLINE })).definitions[0]).toEqual({ file: INLINE_MODULE_FILE, origin: 'inline', localFile: shown(TWO_INLINE), candidates: [3, 4], priority: 100 });
     const counted = raw({ definitions: [def(TWO_INLINE, 100, { value: 7, definitionsInFile: 1 })] });
     expect((await resolveEvidence(counted, locator)).definitions[0]).toMatchObject({ line: 3 });
   });
@@ -201,6 +201,7 @@ describe('describeSite', () => {
 describe('describeDefinitions', () => {
   it("the user's definitions, and what they overrode", () => {
     expect(describeDefinitions(evidence())).toBe('/src/a.nix:3 (normal)');
+    expect(describeDefinitions(evidence({ definitions: [site({ line: 3 }), site({ file: '/src/b.nix', line: 4 })] }))).toBe('/src/a.nix:3, /src/b.nix:4');
     expect(describeDefinitions(evidence({ overridden: [site({ file: '/src/b.nix', line: 7, priority: 1000 })], overriddenKnown: true }))).toBe('/src/a.nix:3 (normal); overriding /src/b.nix:7 (mkDefault)');
   });
 

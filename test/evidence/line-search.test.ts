@@ -30,6 +30,12 @@ describe('bestLine', () => {
     expect(bestLine([lines[0]!, lines[2]!], PATH, assigns)).toBe(2);
   });
 
+  it('counts every segment of the path, the first one too', () => {
+    const assignsB = (text: string) => /\bb\s*=/.test(text);
+    expect(bestLine(['b = 1;', 'a.b = 2;'], ['a', 'b'], assignsB)).toBe(2);
+    expect(bestLine(['PermitRootLogin = 1;', 'settings.PermitRootLogin = 2;', 'openssh.settings.PermitRootLogin = 3;'], PATH, assigns)).toBe(3);
+  });
+
   it('counts only the segments right before the attribute, without gaps', () => {
     // `openssh.PermitRootLogin` skips `settings`: only the attribute itself counts.
     const lines = ['  openssh.PermitRootLogin = "yes";', '  settings.PermitRootLogin = "no";'];

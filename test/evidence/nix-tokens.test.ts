@@ -26,6 +26,7 @@ describe('tokenize', () => {
   it('indented strings are one token without value, with their escapes', () => {
     expect(tokens("''a'''b''$c''\\d${ x }'' z")).toEqual(["string ''a'''b''$c''\\d${ x }''", 'id z']);
     expect(tokens("'''' y")).toEqual(["string ''''", 'id y']);
+    expect(tokens(`'' a \${ "''" } b'' x`)).toEqual([`string '' a \${ "''" } b''`, 'id x']);
   });
 
   it('an interpolation outside strings is one token, through nested braces, strings and comments', () => {
@@ -44,12 +45,14 @@ describe('tokenize', () => {
       'path a.b/c',
       'path 1/2',
     ]);
+    expect(tokens('~/config/nix.conf <nixpkgs/nixos/lib> ab/cd/ef')).toEqual(['path ~/config/nix.conf', 'path <nixpkgs/nixos/lib>', 'path ab/cd/ef']);
     expect(tokens('a / b')).toEqual(['id a', 'punct /', 'id b']);
     expect(tokens('a < b')).toEqual(['id a', 'punct <', 'id b']);
   });
 
   it('numbers: integers, decimals, exponents', () => {
     expect(tokens('1 1.5 .5 1e3 1.e-3 2E+4 007')).toEqual(['number 1', 'number 1.5', 'number .5', 'number 1e3', 'number 1.e-3', 'number 2E+4', 'number 007']);
+    expect(tokens('12.5 .25 1e10 12.50e-10')).toEqual(['number 12.5', 'number .25', 'number 1e10', 'number 12.50e-10']);
   });
 
   it('operators and punctuation, the longest first', () => {
@@ -62,6 +65,8 @@ describe('tokenize', () => {
   it('drops comments and whitespace', () => {
     expect(tokens('a # b = 1;\n/* c = 2; */ d\r\n\te')).toEqual(['id a', 'id d', 'id e']);
     expect(tokens('/* open')).toEqual([]);
+    // `/*/` opens a comment; its `*/` is not the end.
+    expect(tokens('a /*/ b */ c')).toEqual(['id a', 'id c']);
     expect(tokens('# only')).toEqual([]);
   });
 
@@ -73,5 +78,8 @@ describe('tokenize', () => {
     expect(tokens('"open')).toEqual(['string "open ="open"']);
     expect(tokens("''open")).toEqual(["string ''open"]);
     expect(tokens('${ open')).toEqual(['interpolation ${ open']);
+    expect(tokens('${ a # comment')).toEqual(['interpolation ${ a # comment']);
+    // A backslash that ends the file escapes nothing.
+    expect(tokens('"a\\')).toEqual(['string "a\\ ="a\\\\"']);
   });
 });

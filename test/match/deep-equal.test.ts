@@ -11,6 +11,15 @@ describe('deepEqual', () => {
     expect(deepEqual(null, 0)).toBe(false);
   });
 
+  it('a scalar is never a set or a list, either way round', () => {
+    for (const scalar of [1, 0, '', 'a', true, false]) {
+      expect(deepEqual(scalar, {}), JSON.stringify(scalar)).toBe(false);
+      expect(deepEqual({}, scalar), JSON.stringify(scalar)).toBe(false);
+      expect(deepEqual(scalar, []), JSON.stringify(scalar)).toBe(false);
+      expect(deepEqual([], scalar), JSON.stringify(scalar)).toBe(false);
+    }
+  });
+
   it('null is not an empty set or list, either way round (and does not throw)', () => {
     expect(deepEqual(null, {})).toBe(false);
     expect(deepEqual({}, null)).toBe(false);

@@ -179,6 +179,8 @@ describe('length', () => {
 
   it('anything else has no length', () => {
     for (const x of [3, null, true]) expect(match({ length: 0 }, v(x))).toEqual({ pass: false, reason: 'expected a list, string or attribute set' });
+    // Not even one a negated matcher would accept.
+    expect(match({ length: { not: { equals: 1 } } }, v(3))).toEqual({ pass: false, reason: 'expected a list, string or attribute set' });
   });
 
   it('is compared as a plain number, even under numeric comparison', () => {
@@ -283,6 +285,7 @@ describe('pickMatchers', () => {
     expect(pickMatchers({ equals: undefined })).toEqual({ equals: undefined });
     expect('equals' in pickMatchers({ equals: undefined })).toBe(true);
     expect(pickMatchers({})).toEqual({});
+    expect(Object.keys(pickMatchers({ name: 'n', gte: 1, throws: 'x' }))).toEqual(['gte', 'throws']);
   });
 });
 
@@ -292,6 +295,7 @@ describe('numbers', () => {
     expect(asNumber('2')).toBe(2);
     expect(asNumber(' -2.5 ')).toBe(-2.5);
     expect(asNumber('10')).toBe(10);
+    expect(asNumber('2.55')).toBe(2.55);
     for (const s of ['v2', '2v', '', ' ', '2.', '.5', '1e3', '--2', '2 3', '0x10']) expect(asNumber(s)).toBeUndefined();
     expect(asNumber(true)).toBeUndefined();
     expect(asNumber(null)).toBeUndefined();

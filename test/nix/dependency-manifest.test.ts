@@ -133,6 +133,31 @@ describe('recordManifest', () => {
     expect(reason(reads([`${copied}x/b.nix`], [[copied, join(root, 'extra')]]), context({ coveredRoots: [] }))).toBeUndefined();
   });
 
+  it('lists every untrackable read of a file, and sorts the files it depends on', () => {
+    const root = tree({ 'a.nix': 'builtins.currentTime\n(builtins.fetchGit x)', 'b.nix': '1', 'c.nix': '2' });
+    expect(reason(reads([join(root, 'a.nix')]))).toBe(`${join(root, 'a.nix')} may read what no path in it names: builtins.currentTime (line 1), builtins.fetchGit (line 2)`);
+    expect(dependencies(reads([join(root, 'c.nix'), join(root, 'b.nix')]))).toEqual([`file ${join(root, 'b.nix')}`, `file ${join(root, 'c.nix')}`]);
+  });
+
+  it("a store file below a copied source is the user's even where no covered root has it: read, or the answer is uncacheable", () => {
+    const root = tree({ 'extra/b.nix': '1' });
+    const copied = `${STORE}/33333333333333333333333333333333-extra`;
+    expect(reason(reads([`${copied}/b.nix`], [[copied, join(root, 'extra')]]))).toBe(`cannot read ${copied}/b.nix, which Nix evaluated`);
+  });
+
+  it('a store path with nothing below its name is no copy of a file under a root', () => {
+    const name = '44444444444444444444444444444444-x.nix';
+    const root = tree({ [name]: 'builtins.currentTime' });
+    expect(reason(reads([`${STORE}/${name}`]), context({ coveredRoots: [root] }))).toBeUndefined();
+  });
+
+  it('an error that is no untrackable read is not hidden', () => {
+    const broken = { file: () => { throw new TypeError('broken'); }, tree: () => { throw new TypeError('broken'); }, lastModified: () => { throw new TypeError('broken'); } } as unknown as PathDigester;
+    const root = tree({ 'a.nix': '1' });
+    expect(() => recordManifest(reads([join(root, 'a.nix')]), context({ digester: broken }))).toThrow(TypeError);
+    expect(() => manifestHolds([{ path: '/a', scope: 'file', digest: 'x' }], broken)).toThrow(TypeError);
+  });
+
   it('reuses scans already made', () => {
     const root = tree({ 'a.nix': '1' });
     const c = context();
@@ -199,6 +224,13 @@ describe('unionDependencies', () => {
   it('nothing when one path or variable has two fingerprints', () => {
     expect(unionDependencies([file('/a', '1')], [file('/a', '2')])).toBeUndefined();
     expect(unionDependencies([{ env: 'X', value: '1' }], [{ env: 'X', value: null }])).toBeUndefined();
+  });
+
+  it('variables of different names are different dependencies', () => {
+    expect(unionDependencies([{ env: 'A', value: '1' }], [{ env: 'B', value: '2' }])).toEqual([
+      { env: 'A', value: '1' },
+      { env: 'B', value: '2' },
+    ]);
   });
 
   it('a path under another scope, or a variable named like a path, is another dependency', () => {
