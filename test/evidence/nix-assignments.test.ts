@@ -319,3 +319,31 @@ describe('assignments: text it cannot read as Nix', () => {
     expect(scan('{ a = "{"; b = 2; /* c = 3; */ }')).toEqual(['1 a = "{"', '1 b = 2']);
   });
 });
+
+describe('assignments: where a binding goes', () => {
+  it("a module that is no function has its own attributes at its root too", () => {
+    expect(scan('{ config.a = 1; options.b = 2; imports = [ { c = 3; } ]; }')).toEqual(['1 a = 1', '1 c = 3']);
+  });
+
+  it("only a module's root knows config, imports and the module attributes", () => {
+    expect(scan('{ services.x = { config.y = 1; imports = 2; meta = 3; }; }')).toEqual(['1 services.x {}', '1 services.x.imports = 2', '1 services.x.meta = 3', '1 services.x.config.y = 1']);
+    expect(scan('{ config = { config.a = 1; }; }')).toEqual(['1 config.a = 1']);
+  });
+
+  it('wrappers, conditionals and inherit in let bindings are not config, and do not stop the reading', () => {
+    expect(scan(`{ lib, c, x, ... }: let
+  a = lib.mkForce 1;
+  b = lib.mkIf c { d = 1; };
+  inherit (x) e;
+  f = [ { g = 1; } ];
+in { h = 2; }`)).toEqual(['6 h = 2']);
+  });
+
+  it('a parenthesised literal is a literal in a list too', () => {
+    expect(scan('{ a = [ (1) ("x") ]; }')).toEqual(['1 a = [1,"x"]']);
+  });
+
+  it('the default after `or` belongs to the selection, not to the list around it', () => {
+    expect(scan('{ x, ... }: { imports = [ x.y or { a = 1; } ]; }')).toEqual([]);
+  });
+});
