@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { compareText } from '../util/compare-text.js';
 import { pathToFileURL } from 'node:url';
 import { packagePath } from '../util/package-root.js';
 import { loadCatalogue } from './catalogue.js';
@@ -60,7 +61,7 @@ const KIND: Readonly<Record<Control['mode'], string>> = {
 /** The Markdown table of the STIG's rules (V-ID order): the control that checks each, and how. */
 export function renderStigTable(controls: readonly Control[]): string {
   const rows = controls.flatMap((c) => (c.refs.stig ?? []).map((rule) => ({ rule, c })));
-  rows.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  rows.sort((a, b) => compareText(a.rule, b.rule));
   const lines = ['| STIG rule | control | kind |', '|---|---|---|'];
   for (const { rule, c } of rows) lines.push(`| ${rule} | \`${c.id}\` ${cell(c.title)} | ${KIND[c.mode]} |`);
   return lines.join('\n') + '\n';

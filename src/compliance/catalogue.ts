@@ -6,6 +6,7 @@
 import { matcherProblems } from '../match/matchers.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compareText } from '../util/compare-text.js';
 import { InputError, formatLocation, type SourceLocation } from '../util/errors.js';
 import { packagePath } from '../util/package-root.js';
 import { validatorFor } from '../util/schemas.js';
@@ -98,7 +99,7 @@ async function listYamlFiles(dir: string, what: string): Promise<string[]> {
   if (info.isFile()) return [dir];
   const out: string[] = [];
   const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => compareText(a.name, b.name));
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const full = join(dir, e.name);

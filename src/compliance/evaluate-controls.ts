@@ -3,14 +3,10 @@
  * through the same batched engine as suites (one evaluation per host), then a verdict
  * per control and host with the evidence behind it.
  */
-import { formatValue } from '../util/format-value.js';
 import { resolveEvidence } from '../evidence/evidence.js';
 import { addFullEvidence } from '../evidence/overridden.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
-import { match, type Observed } from '../match/matchers.js';
-import { isSysctlPath } from '../match/verdict.js';
 import type { Evaluator } from '../nix/evaluator.js';
-import type { ItemOutcome } from '../nix/request.js';
 import type { Evidence } from '../result/model.js';
 import { evaluateAll, type EvalRequest, type EvaluationStats } from '../run/evaluate-all.js';
 import type { RunEvents } from '../run/events.js';
@@ -18,8 +14,9 @@ import type { ResolvedTarget } from '../target/resolve-target.js';
 import type { SourceLocation } from '../util/errors.js';
 import { resolveAlternatives } from './alternatives.js';
 import { decisionChecks, pathChecks } from './catalogue.js';
+import { controlVerdict, judgeCheck } from './control-verdict.js';
 import type { Drift, RuntimeCheckResult } from './runtime-verdicts.js';
-import type { Check, Control, ControlStatus, ControlVerdict, DecisionCheck, PathCheck } from './types.js';
+import type { Control, ControlVerdict, DecisionCheck, PathCheck } from './types.js';
 
 /** Where the value a check judged came from. */
 export type ValueSource =
@@ -141,28 +138,7 @@ export async function evaluateControls(
       const byCheck = new Map<DecisionCheck, CheckResult>();
       decisionChecks(control.appliesWhen).forEach((c, k) => byCheck.set(c, applicability[k]!));
       decisionChecks(control.checks).forEach((c, k) => byCheck.set(c, checks[k]!));
-      const applies = decide(control.appliesWhen, byCheck, 'all');
-      let status: ControlStatus;
-      let message: string | undefined;
-      let decidedBy: ControlResult['decidedBy'];
-      if (applies.status === 'error') {
-        status = 'error';
-        message = 'could not decide whether the control applies: ' + describeProblem(byCheck.get(applies.by!)!);
-        decidedBy = { list: 'applicability', index: applicability.indexOf(byCheck.get(applies.by!)!) };
-      } else if (applies.status === 'fail') {
-        status = 'not-applicable';
-        message = `does not apply: ${applicability.filter((c) => c.status === 'fail').map((c) => `${c.path} ${c.reason ?? ''}`.trim()).join('; ')}`;
-      } else if (control.checks.length === 0) {
-        status = 'manual';
-        message = control.mode === 'manual' ? `manual review: ${control.manualCheck}` : 'runtime-only: run the VM checks to decide';
-      } else {
-        const verdict = decide(control.checks, byCheck, 'all');
-        status = verdict.status;
-        if (verdict.by) {
-          message = describeProblem(byCheck.get(verdict.by)!);
-          decidedBy = { list: 'checks', index: checks.indexOf(byCheck.get(verdict.by)!) };
-        }
-      }
+      const { status, message, decidedBy } = controlVerdict(control, byCheck, applicability, checks);
       results.push({
         controlId: control.id,
         title: control.title,
@@ -198,63 +174,3 @@ const HOST_NAME_CHECK: PathCheck = {
   matchers: {},
   location: { file: '', line: 1, column: 1 },
 };
-
-
-/**
- * allOf semantics for `all`: fail beats error beats pass; anyOf: any pass passes, then
- * error beats fail. `by`: the path check a fail or error comes from, so that the message
- * and the report's location explain the verdict, not a sibling that did not decide it.
- */
-function decide(checks: readonly Check[], results: Map<DecisionCheck, CheckResult>, mode: 'all' | 'any'): Decision {
-  const outcomes = checks.map((c): Decision =>
-    c.kind === 'path' || c.kind === 'alternatives' ? { status: results.get(c)!.status, by: c } : decide(c.kind === 'anyOf' ? c.anyOf : c.allOf, results, c.kind === 'anyOf' ? 'any' : 'all'),
-  );
-  const first = (status: Decision['status']) => outcomes.find((o) => o.status === status);
-  if (mode === 'any' && (outcomes.length === 0 || first('pass'))) return { status: 'pass' };
-  const decisive = mode === 'any' ? (first('error') ?? first('fail')) : (first('fail') ?? first('error'));
-  return decisive ?? { status: 'pass' };
-}
-
-interface Decision {
-  status: 'pass' | 'fail' | 'error';
-  by?: DecisionCheck;
-}
-
-function describeProblem(bad: CheckResult): string {
-  if (bad.status === 'error') return `${bad.path}: ${bad.error?.split('\n')[0] ?? 'evaluation failed'}`;
-  const shown = bad.exists || bad.valueSource === 'documented-default' ? formatValue(bad.value, 120) : 'not set';
-  return `${bad.path} is ${shown}${bad.valueSource === 'documented-default' ? ` (${bad.note ?? 'documented default'})` : ''}: ${bad.reason ?? 'check failed'}`;
-}
-
-export function judgeCheck(check: PathCheck, outcome: ItemOutcome, evidence: Evidence | undefined): CheckResult {
-  const base = { path: check.path, location: check.location };
-  if (outcome.status === 'error') {
-    return { ...base, status: 'error', exists: false, valueSource: 'unknown', error: outcome.error, reason: 'evaluation failed' };
-  }
-  if (!outcome.exists && outcome.declared !== true) {
-    // Not a finding about the host: this system has no such option (another nixpkgs
-    // version, or not NixOS), so the control cannot be decided from it. A documented
-    // default (`whenAbsent`) stands in only for a key missing inside a declared option.
-    if (check.ifDeclared) return { ...base, status: 'pass', exists: false, valueSource: 'undeclared', reason: `no option is declared at ${check.path} in this configuration; the check applies only where it is` };
-    return { ...base, status: 'error', exists: false, valueSource: 'unknown', reason: 'no such option', error: `no option is declared at ${check.path} in this configuration` };
-  }
-  let observed: Observed = { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };
-  let valueSource: ValueSource = evidence?.source ?? 'unknown';
-  let note: string | undefined;
-  if (!outcome.exists && check.whenAbsent) {
-    observed = { kind: 'value', exists: true, value: check.whenAbsent.value, type: null };
-    valueSource = 'documented-default';
-    note = check.whenAbsent.note;
-  }
-  const result = match(check.matchers, observed, { numericStrings: isSysctlPath(check.attrPath) });
-  return {
-    ...base,
-    status: result.pass ? 'pass' : 'fail',
-    exists: outcome.exists,
-    ...(observed.kind === 'value' && observed.exists ? { value: observed.value } : {}),
-    valueSource,
-    ...(note ? { note } : {}),
-    ...(result.reason ? { reason: result.reason } : {}),
-    ...(evidence ? { evidence } : {}),
-  };
-}

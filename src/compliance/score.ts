@@ -10,6 +10,7 @@
  */
 import { CONTROL_STATUSES, FRAMEWORKS, isFinding, SEVERITIES, type ControlStatus, type ControlVerdict, type Framework, type Severity } from './types.js';
 import { nistFamily } from './profiles.js';
+import { compareText } from '../util/compare-text.js';
 
 export type StatusCounts = Record<ControlStatus, number> & { total: number };
 
@@ -176,7 +177,7 @@ export function compareBaseline(baseline: readonly ControlVerdict[], current: re
 }
 
 /** The order of a baseline diff's changes: by host, then control. */
-export const changeOrder = (x: VerdictChange, y: VerdictChange): number => (x.host + x.controlId < y.host + y.controlId ? -1 : 1);
+export const changeOrder = (x: VerdictChange, y: VerdictChange): number => compareText(x.host, y.host) || compareText(x.controlId, y.controlId);
 
 // ---- gates -----------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
  * An expired waiver stops counting (the control's own result stands) and is reported.
  */
 import { compileUserRegex } from '../match/user-regex.js';
+import { compareText } from '../util/compare-text.js';
 import { globPattern } from '../util/glob.js';
 import { InputError, type SourceLocation } from '../util/errors.js';
 import { validatorFor } from '../util/schemas.js';
@@ -27,7 +28,8 @@ function knownIds(known: KnownControls): Set<string> {
 
 /** YYYY-MM-DD that names a real calendar day. */
 export function isValidDay(day: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  // The day written back must be the text itself: that rules out 2027-02-30 and anything around a date.
+  const m = /(\d{4})-(\d{2})-(\d{2})/.exec(day);
   if (!m) return false;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return d.toISOString().slice(0, 10) === day;
@@ -101,7 +103,7 @@ export function applyWaivers(waivers: readonly Waiver[], controlId: string, host
   const day = toDay(today);
   const matching = waivers
     .filter((w) => w.control === controlId && w.hosts.some((g) => hostMatches(g, host)))
-    .sort((a, b) => (a.expires < b.expires ? 1 : a.expires > b.expires ? -1 : 0));
+    .sort((a, b) => compareText(b.expires, a.expires));
   const active = matching.find((w) => !isExpired(w, day));
   return { ...(active ? { active } : {}), expired: matching.filter((w) => isExpired(w, day)) };
 }

@@ -45,8 +45,8 @@ export function chooseDefinitionLine(assignments: readonly Assignment[], query: 
     groups.set(key, [...(groups.get(key) ?? []), a.line]);
   }
   const firsts = [...new Set([...groups.values()].map((lines) => Math.min(...lines)))].sort((x, y) => x - y);
-  if (firsts.length === 1) return { line: firsts[0]! };
-  return firsts.length > 1 ? { candidates: firsts } : {};
+  if (firsts.length === 0) return {};
+  return firsts.length === 1 ? { line: firsts[0]! } : { candidates: firsts };
 }
 
 /**
@@ -55,7 +55,6 @@ export function chooseDefinitionLine(assignments: readonly Assignment[], query: 
  * (no whole value of unknown content above the option).
  */
 function takenBranches(assignments: readonly Assignment[], option: readonly string[], definitions: number | undefined): Set<number> | undefined {
-  if (definitions === undefined) return undefined;
   const conditions = new Map<number, Set<string>>();
   for (const a of assignments) {
     const relation = relate(a, option);
@@ -68,14 +67,16 @@ function takenBranches(assignments: readonly Assignment[], option: readonly stri
   return sure.length === definitions ? new Set(sure) : undefined;
 }
 
-type Relation = { kind: 'same' } | { kind: 'below'; sub: string[] } | { kind: 'above'; sub: string[] };
+/**
+ * How an assignment's path relates to the target: at it or below it (`sub`: the key below,
+ * empty at the target), or a whole value above it (`sub`: the target's key in that value).
+ */
+type Relation = { kind: 'at'; sub: Segment[] } | { kind: 'above'; sub: string[] };
 
-/** How an assignment's path relates to the target: the same, below it, or a whole value above it. */
 function relate(a: Assignment, target: readonly string[]): Relation | undefined {
   const n = Math.min(a.path.length, target.length);
   for (let i = 0; i < n; i++) if (!segmentMatches(a.path[i]!, target[i]!)) return undefined;
-  if (a.path.length === target.length) return { kind: 'same' };
-  if (a.path.length > target.length) return { kind: 'below', sub: a.path.slice(target.length).map((s) => s ?? '') };
+  if (a.path.length >= target.length) return { kind: 'at', sub: a.path.slice(target.length) };
   // A set written out above the target is looked at through its own attributes.
   return a.block ? undefined : { kind: 'above', sub: target.slice(a.path.length) };
 }
@@ -95,24 +96,26 @@ function compatible(a: Assignment, relation: Relation, depth: number, query: Def
     const priority = priorityAt(a, depth);
     if (priority !== null && priority !== query.priority) return false;
   }
-  if (query.value === undefined || relation.kind !== 'below' && !('value' in a)) return true;
-  if (relation.kind === 'same') return agrees(a.value, query.value);
-  if (relation.kind === 'below') {
+  if (query.value === undefined) return true;
+  if (relation.kind === 'at') {
     const part = sketchAt(query.value, relation.sub);
-    if (part === MISSING) return false;
-    return !('value' in a) || agrees(a.value, part);
+    return part !== MISSING && (!('value' in a) || agrees(a.value, part));
   }
-  const part = sketchAt(a.value, relation.sub);
-  return part === MISSING ? false : agrees(part, query.value);
+  if (!('value' in a)) return true;
+  // A literal's part is known or MISSING (which equals nothing).
+  return agrees(sketchAt(a.value, relation.sub), query.value);
 }
 
 const MISSING = Symbol('missing');
 
-/** The part of a sketched value at `sub`; MISSING when it positively has none; undefined when unknown. */
-function sketchAt(value: unknown, sub: readonly string[]): unknown {
+/**
+ * The part of a sketched value at `sub`; MISSING when it positively has none; undefined
+ * when unknown (an opaque part, or a name computed at evaluation time).
+ */
+function sketchAt(value: unknown, sub: readonly Segment[]): unknown {
   let v = value;
   for (const key of sub) {
-    if (isOpaque(v) || v === undefined) return undefined;
+    if (isOpaque(v) || key === null) return undefined;
     if (Array.isArray(v)) {
       if (!/^\d+$/.test(key)) return MISSING;
       v = v[Number(key)];
@@ -132,14 +135,12 @@ function agrees(literal: unknown, sketch: unknown): boolean {
 }
 
 function isOpaque(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && (v as Record<string, unknown>)[OPAQUE_KEY] === true;
+  return (v as Record<string, unknown> | null | undefined)?.[OPAQUE_KEY] === true;
 }
 
+/** Whether a sketch has an opaque part anywhere (a list's elements are its values too). */
 function containsOpaque(v: unknown): boolean {
-  if (isOpaque(v)) return true;
-  if (Array.isArray(v)) return v.some(containsOpaque);
-  if (v !== null && typeof v === 'object') return Object.values(v).some(containsOpaque);
-  return false;
+  return isOpaque(v) || (v instanceof Object && Object.values(v).some(containsOpaque));
 }
 
 /**

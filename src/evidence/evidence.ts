@@ -30,10 +30,10 @@ export async function resolveEvidence(raw: RawEvidence, locator: SourceLocator, 
     const { origin, local } = definitionOrigin(d.file, raw.modulesPath, locator);
     const where = origin === 'inline' ? context.listingFile : local;
     // The declared default (priority 1500) is defined where the option is declared.
-    const declared = d.priority !== null && d.priority >= 1500 ? positions.get(d.file)?.line : undefined;
+    const declared = (d.priority ?? 0) >= 1500 ? positions.get(d.file)?.line : undefined;
     const found = declared
       ? { line: declared }
-      : where && origin !== 'with'
+      : where
         ? await locator.locateDefinition(where, {
             path: fullPath,
             optionDepth: raw.option.length,

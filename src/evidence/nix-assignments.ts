@@ -58,10 +58,14 @@ const PRIORITY_WRAPPERS = new Map([
   ['mkOptionDefault', 1500],
 ]);
 const ORDER_WRAPPERS = new Set(['mkBefore', 'mkAfter', 'mkOrder', 'mkFixStrictness']);
-const CONDITIONALS = new Set(['mkIf', 'optionalAttrs', 'mkMerge']);
 /** Attributes of a module that are not config. */
 const MODULE_META = new Set(['options', '_file', 'key', 'disabledModules', 'meta', 'freeformType', '_class']);
-const STOP = new Set([';', ')', ']', '}', ',', 'in', 'then', 'else']);
+/**
+ * What ends an expression where a function application can stand: the end of a binding,
+ * `assert` or `with`, of parentheses, of an if's condition or branch. (A list holds atoms,
+ * formals are skipped whole, and a `let` body follows its bindings' `;`.)
+ */
+const STOP = new Set([';', ')', 'then', 'else']);
 const BINARY = new Set(['//', '++', '+', '-', '*', '/', '==', '!=', '<', '>', '<=', '>=', '&&', '||', '->', '?']);
 
 interface Context {
@@ -97,8 +101,11 @@ export function findAssignments(source: string): Assignment[] {
   return parser.found.sort((a, b) => a.line - b.line || a.path.length - b.path.length);
 }
 
-/** A module list: `imports = [ ... ]`, or `modules = [ ... ]` outside config (evalModules, nixosSystem). */
-const MODULE_LIST: Segment[] = ['\u0000modules'];
+/**
+ * The path of a module list (`imports = [ ... ]`, or `modules = [ ... ]` outside config:
+ * evalModules, nixosSystem), told by identity: no binding is recorded at it.
+ */
+const MODULE_LIST: Segment[] = [];
 
 class Parser {
   readonly found: Assignment[] = [];
@@ -111,9 +118,9 @@ class Parser {
     return this.tokens[this.i + k];
   }
 
+  /** Whether the token `k` ahead is this punctuation or keyword (a string's text has its quotes). */
   private is(text: string, k = 0): boolean {
-    const t = this.peek(k);
-    return t !== undefined && t.text === text && (t.kind === 'punct' || t.kind === 'id');
+    return this.peek(k)?.text === text;
   }
 
   private next(): Token {
@@ -128,7 +135,7 @@ class Parser {
   }
 
   private branch(ctx: Context, depth = ctx.path?.length ?? 0, condition?: string): Branch[] {
-    return [...ctx.branches, { id: ++this.branchIds, depth, ...(condition !== undefined ? { condition } : {}) }];
+    return [...ctx.branches, { id: ++this.branchIds, depth, condition }];
   }
 
   private inBranch(ctx: Context, condition?: string): Context {
@@ -146,9 +153,7 @@ class Parser {
 
   private atEnd(): boolean {
     const t = this.peek();
-    if (!t) return true;
-    if (t.kind === 'punct') return BINARY.has(t.text) || STOP.has(t.text);
-    return t.kind === 'id' && STOP.has(t.text);
+    return t === undefined || BINARY.has(t.text) || STOP.has(t.text);
   }
 
   /** An expression whose value is assigned at `ctx.path`. */
@@ -179,20 +184,17 @@ class Parser {
     if (this.isLambda()) {
       this.skipFormals();
       // A function at a config path is a module (a submodule written as a function).
-      return this.expression({ ...ctx, moduleRoot: ctx.moduleRoot || ctx.path !== null });
+      return this.expression({ ...ctx, moduleRoot: true });
     }
     return this.operators(ctx);
   }
 
+  /** `x: ...`, `x@{ ... }: ...`, `{ ... }: ...` or `{ ... }@x: ...` */
   private isLambda(): boolean {
-    const t = this.peek();
-    if (!t) return false;
-    if (t.kind === 'id' && (this.is(':', 1) || this.is('@', 1))) return true;
-    if (this.is('{')) {
-      const close = this.matching(this.i);
-      return close !== undefined && (this.tokens[close + 1]?.text === ':' || this.tokens[close + 1]?.text === '@');
-    }
-    return false;
+    if (this.is(':', 1) || this.is('@', 1)) return true;
+    if (!this.is('{')) return false;
+    const after = this.tokens[this.matching(this.i) + 1]?.text;
+    return after === ':' || after === '@';
   }
 
   /** Index of the token closing the bracket at `open`. */
@@ -200,7 +202,6 @@ class Parser {
     let depth = 0;
     for (let k = open; k < this.tokens.length; k++) {
       const t = this.tokens[k]!;
-      if (t.kind !== 'punct') continue;
       if (t.text === '{' || t.text === '[' || t.text === '(') depth++;
       else if (t.text === '}' || t.text === ']' || t.text === ')') {
         depth--;
@@ -227,14 +228,10 @@ class Parser {
     const operands = [start];
     const ops: string[] = [];
     this.skipApplication();
-    while (this.peek()?.kind === 'punct' && BINARY.has(this.peek()!.text)) {
-      const op = this.next().text;
-      ops.push(op);
-      if (op === '?') this.skipSelection();
-      else {
-        operands.push(this.i);
-        this.skipApplication();
-      }
+    while (BINARY.has(this.peek()?.text ?? '')) {
+      ops.push(this.next().text);
+      operands.push(this.i);
+      this.skipApplication();
     }
     if (ops.length === 0) {
       this.i = start;
@@ -250,40 +247,28 @@ class Parser {
     return update ? OPAQUE : this.record(ctx, OPAQUE);
   }
 
+  /** Atoms up to the end of an application (a prefix `!` or `-` counts as one). */
   private skipApplication(): void {
-    while (this.is('!') || this.is('-')) this.i++;
     do this.skipAtom();
     while (!this.atEnd());
   }
 
   private skipAtom(): void {
     const t = this.next();
-    if (t.kind === 'punct' && (t.text === '{' || t.text === '[' || t.text === '(')) this.i = this.matching(this.i - 1) + 1;
-    else if (t.kind === 'id' && t.text === 'rec' && this.is('{')) this.i = this.matching(this.i) + 1;
+    if (t.text === '{' || t.text === '[' || t.text === '(') this.i = this.matching(this.i - 1) + 1;
+    else if (t.text === 'rec' && this.is('{')) this.i = this.matching(this.i) + 1;
     this.skipSelectionTail();
   }
 
   /** `.a."b".${c}` and `or default` after an atom. */
-  private skipSelectionTail(): boolean {
-    let selected = false;
+  private skipSelectionTail(): void {
     while (this.is('.')) {
       this.i++;
       this.next();
-      selected = true;
     }
     if (this.is('or')) {
       this.i++;
       this.skipAtom();
-      selected = true;
-    }
-    return selected;
-  }
-
-  private skipSelection(): void {
-    this.next();
-    while (this.is('.')) {
-      this.i++;
-      this.next();
     }
   }
 
@@ -294,12 +279,8 @@ class Parser {
       const n = Number(this.next().text);
       return this.atEnd() ? this.record(ctx, { block: false, opaque: false, value: -n }) : this.opaqueRest(ctx);
     }
-    if (this.is('!') || this.is('-')) {
-      this.skipApplication();
-      return this.record(ctx, OPAQUE);
-    }
     const head = this.i;
-    const name = this.peek()!.kind === 'id' ? this.wrapperName() : undefined;
+    const name = this.lastName();
     if (name !== undefined && !this.atEnd()) {
       const priority = PRIORITY_WRAPPERS.get(name);
       if (priority !== undefined) return this.lastArgument(this.wrap(ctx, priority));
@@ -326,16 +307,14 @@ class Parser {
     return this.lastArgument(ctx);
   }
 
-  /** The name a dotted reference ends in (`lib.mkIf` -> mkIf) when it is a wrapper, consuming it. */
-  private wrapperName(): string | undefined {
-    let name = this.next().text;
+  /** The name a reference ends in (`lib.mkIf` -> mkIf), consuming it; undefined for anything else. */
+  private lastName(): string | undefined {
+    let t = this.next();
     while (this.is('.')) {
       this.i++;
-      const t = this.next();
-      if (t.kind !== 'id') return undefined;
-      name = t.text;
+      t = this.next();
     }
-    return CONDITIONALS.has(name) || ORDER_WRAPPERS.has(name) || PRIORITY_WRAPPERS.has(name) || name === 'mkOverride' ? name : undefined;
+    return t.kind === 'id' ? t.text : undefined;
   }
 
   /** One atom as the value (a wrapper's last argument); anything after it makes the value unknown. */
@@ -361,33 +340,34 @@ class Parser {
   /** One atom: a literal, an attribute set, a list, a parenthesised expression or a reference. */
   private atom(ctx: Context): Shape {
     const t = this.next();
-    let shape: Shape = OPAQUE;
-    if (t.kind === 'punct' && t.text === '(') {
-      shape = this.expression(ctx);
-      this.expect(')');
-      if (!this.skipSelectionTail()) return shape;
+    const rec = t.text === 'rec' && this.is('{');
+    if (rec || t.text === '(' || t.text === '{') {
+      const open = rec ? this.i++ : this.i - 1;
+      // `{ a = x; }.a`, `(f y).a`: what is written there is not the value at the path.
+      const selected = this.tokens[this.matching(open) + 1]?.text === '.';
+      const inner = selected ? NOT_CONFIG : ctx;
+      if (t.text === '(') {
+        const shape = this.expression(inner);
+        this.expect(')');
+        if (!selected) return shape;
+      } else {
+        this.bindings(inner, '}');
+        this.expect('}');
+        if (!selected) return this.record(ctx, { block: true, opaque: false });
+      }
+      this.skipSelectionTail();
       return this.record(ctx, OPAQUE);
     }
-    if ((t.kind === 'punct' && t.text === '{') || (t.kind === 'id' && t.text === 'rec' && this.is('{'))) {
-      if (t.text === 'rec') this.i++;
-      this.bindings(ctx, '}');
-      this.expect('}');
-      if (this.skipSelectionTail()) return this.record(ctx, OPAQUE);
-      return this.record(ctx, { block: true, opaque: false });
-    }
-    if (t.kind === 'punct' && t.text === '[') return this.record(ctx, this.list(ctx));
-    if (t.kind === 'number') shape = { block: false, opaque: false, value: Number(t.text) };
-    else if (t.kind === 'string' && t.value !== undefined) shape = { block: false, opaque: false, value: t.value };
-    else if (t.kind === 'id' && (t.text === 'true' || t.text === 'false')) shape = { block: false, opaque: false, value: t.text === 'true' };
-    else if (t.kind === 'id' && t.text === 'null') shape = { block: false, opaque: false, value: null };
-    if (this.skipSelectionTail()) shape = OPAQUE;
-    return this.record(ctx, shape);
+    if (t.text === '[') return this.record(ctx, this.list(ctx));
+    // A selection or `or` never follows a literal in Nix that evaluates.
+    this.skipSelectionTail();
+    return this.record(ctx, literal(t));
   }
 
   private list(ctx: Context): Shape {
     const values: Literal[] = [];
     let literal = true;
-    const modules = ctx.path !== null && isModuleList(ctx.path);
+    const modules = isModuleList(ctx.path);
     while (!this.is(']')) {
       const element = modules
         ? this.atom({ path: [], wrappers: [], branches: this.branch(ctx, 0), moduleRoot: true })
@@ -437,16 +417,17 @@ class Parser {
     if (ctx.moduleRoot) {
       if (first === 'config') return { ...ctx, path: [...ctx.path, ...names.slice(1)], moduleRoot: false, line };
       if (first === 'imports' || first === 'require') return { ...NOT_CONFIG, path: MODULE_LIST, line };
-      if (typeof first === 'string' && MODULE_META.has(first)) return NOT_CONFIG;
+      if (MODULE_META.has(first ?? '')) return NOT_CONFIG;
     }
     return { ...ctx, path: [...ctx.path, ...names], moduleRoot: false, line };
   }
 
   /** Record that the value at `ctx.path` is assigned at the binding's line. */
   private record(ctx: Context, shape: Shape): Shape {
-    if (ctx.path !== null && ctx.path.length > 0 && !isModuleList(ctx.path) && ctx.line !== undefined) {
+    // Every non-empty path was set by a binding, with its line (a module list's path is empty).
+    if (ctx.path !== null && ctx.path.length > 0) {
       this.found.push({
-        line: ctx.line,
+        line: ctx.line!,
         path: ctx.path,
         block: shape.block,
         ...(!shape.opaque && !shape.block ? { value: shape.value } : {}),
@@ -458,12 +439,19 @@ class Parser {
   }
 }
 
-function isModuleList(path: Segment[]): boolean {
-  return path.length === 1 && path[0] === MODULE_LIST[0];
+function isModuleList(path: Segment[] | null): boolean {
+  return path === MODULE_LIST;
 }
 
+/** An attribute name: an identifier, or a string without interpolation (the only tokens with a value). */
 function nameOf(t: Token): Segment {
-  if (t.kind === 'id') return t.text;
-  if (t.kind === 'string') return t.value ?? null;
-  return null;
+  return t.kind === 'id' ? t.text : (t.value ?? null);
+}
+
+/** What a token is as a literal value; opaque when it is none. */
+function literal(t: Token): Shape {
+  if (t.kind === 'number') return { block: false, opaque: false, value: Number(t.text) };
+  if (t.value !== undefined) return { block: false, opaque: false, value: t.value };
+  if (t.text === 'true' || t.text === 'false') return { block: false, opaque: false, value: t.text === 'true' };
+  return t.text === 'null' ? { block: false, opaque: false, value: null } : OPAQUE;
 }

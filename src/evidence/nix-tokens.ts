@@ -13,7 +13,7 @@ export interface Token {
   value?: string;
 }
 
-const PUNCT = ['...', '//', '++', '==', '!=', '<=', '>=', '&&', '||', '->', '${', '{', '}', '[', ']', '(', ')', ';', '=', '.', ',', ':', '@', '?', '+', '-', '*', '/', '<', '>', '!'];
+const PUNCT = ['...', '//', '++', '==', '!=', '<=', '>=', '&&', '||', '->', '{', '}', '[', ']', '(', ')', ';', '=', '.', ',', ':', '@', '?', '+', '-', '*', '/', '<', '>', '!'];
 const PATH = /^(?:[A-Za-z0-9._+-]*(?:\/[A-Za-z0-9._+-]+)+\/?|~(?:\/[A-Za-z0-9._+-]+)+\/?|<[A-Za-z0-9._+-]+(?:\/[A-Za-z0-9._+-]+)*>)/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_'-]*/;
 const NUMBER = /^(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?/;
@@ -39,7 +39,7 @@ export function tokenize(source: string): Token[] {
     } else if (ch === '"') {
       const start = line;
       const { length, value } = scanString(source, i);
-      tokens.push({ kind: 'string', text: source.slice(i, i + length), line: start, ...(value !== undefined ? { value } : {}) });
+      tokens.push({ kind: 'string', text: source.slice(i, i + length), line: start, value });
       advance(length);
     } else if (rest.startsWith("''")) {
       const start = line;
@@ -55,7 +55,8 @@ export function tokenize(source: string): Token[] {
       const path = PATH.exec(rest);
       const ident = IDENT.exec(rest);
       const number = NUMBER.exec(rest);
-      if (path && !(ident && ident[0].length >= path[0].length)) {
+      // A path needs a `/`, which no identifier has: where one starts, it is the longer token.
+      if (path) {
         tokens.push({ kind: 'path', text: path[0], line });
         advance(path[0].length);
       } else if (ident) {

@@ -126,15 +126,16 @@ function matchValue(spec: MatcherSpec, exists: boolean, raw: unknown, type: stri
   ] as const) {
     const bound = spec[key];
     if (bound === undefined) continue;
-    const a = asNumber(value);
-    const b = asNumber(bound);
-    checks.push([a !== undefined && b !== undefined && test(a, b), () => (a === undefined ? 'expected a number' : `expected ${word} ${bound}`)]);
+    // NaN compares false with everything: a value or bound that is no number fails the check.
+    const a = asNumber(value) ?? NaN;
+    const b = asNumber(bound) ?? NaN;
+    checks.push([test(a, b), () => (Number.isNaN(a) ? 'expected a number' : `expected ${word} ${bound}`)]);
   }
   if (spec.type !== undefined) checks.push([typeOf(raw, type) === spec.type, () => `expected type ${spec.type}, got ${typeOf(raw, type)}`]);
   if (spec.length !== undefined) {
     const size = sizeOf(raw);
     const inner = typeof spec.length === 'number' ? { equals: spec.length } : spec.length;
-    const ok = size !== undefined && matchValue(inner, true, size, 'int', {}).pass;
+    const ok = size !== undefined && matchValue(inner, true, size, null, {}).pass;
     checks.push([ok, () => (size === undefined ? 'expected a list, string or attribute set' : `length ${size}, expected ${describeMatchers(inner)}`)]);
   }
   if (spec.not) {
@@ -205,6 +206,6 @@ export function matcherProblems(spec: MatcherSpec, at: string[] = []): { path: s
     if (n === undefined || Number.isNaN(n)) out.push({ path: [...at, key], message: `${name(key)} expects a number (or a string holding one), got ${JSON.stringify(bound)}` });
   }
   if (spec.not) out.push(...matcherProblems(spec.not, [...at, 'not']));
-  if (spec.length !== undefined && typeof spec.length === 'object') out.push(...matcherProblems(spec.length, [...at, 'length']));
+  if (typeof spec.length === 'object') out.push(...matcherProblems(spec.length, [...at, 'length']));
   return out;
 }

@@ -16,7 +16,7 @@ export function isSysctlPath(path: readonly PathSegment[]): boolean {
 function observe(outcome: ItemOutcome): Observed {
   return outcome.status === 'value'
     ? { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type }
-    : { kind: 'error', error: outcome.error, ...(outcome.trace !== undefined ? { trace: outcome.trace } : {}) };
+    : { kind: 'error', error: outcome.error, trace: outcome.trace };
 }
 
 /**

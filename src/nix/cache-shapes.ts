@@ -11,7 +11,7 @@ export type Check<T> = (value: unknown) => value is T;
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const isString = (v: unknown): v is string => typeof v === 'string';
 export const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
-export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isNumber = (v: unknown): v is number => Number.isFinite(v);
 export const nullable =
   <T>(check: Check<T>): Check<T | null> =>
   (v): v is T | null =>
@@ -23,7 +23,7 @@ export const arrayOf =
 export const oneOf =
   <T extends string>(values: readonly T[]): Check<T> =>
   (v): v is T =>
-    typeof v === 'string' && (values as readonly string[]).includes(v);
+    (values as readonly unknown[]).includes(v);
 /** An object with at least these fields, each of its shape (other fields are kept as they are). */
 export const shape =
   <T>(fields: { [K in keyof T]-?: Check<T[K]> }): Check<T> =>

@@ -18,7 +18,6 @@ const escapeHelp = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, 
 const escapeLabel = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';
   return String(value);

@@ -27,7 +27,7 @@ export function mdCell(text: string): string {
  * A code span: shown literally (no escapes apply inside), delimited by a run of backticks
  * longer than any inside it; in a table cell `|` still ends the cell, so it is escaped there.
  */
-export function mdCode(text: string, where: 'text' | 'cell' = 'text'): string {
+export function mdCode(text: string, where?: 'cell'): string {
   if (text === '') return '';
   const flat = text.replace(/\r\n|\r|\n/g, ' ');
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));

@@ -32,7 +32,8 @@ function parseSegments(text: string): { text: string; quoted: boolean }[] {
       let closed = false;
       while (i < text.length) {
         const ch = text[i];
-        if (ch === '\\' && i + 1 < text.length) {
+        // A backslash at the very end leaves the quote open: an error either way.
+        if (ch === '\\') {
           segment += text[i + 1];
           i += 2;
         } else if (ch === '"') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineGates, compareBaseline, failOn, failOnFindings, failUnder, score, scoreBy, byNistFamily, scoreReport } from '../../src/compliance/score.js';
+import { byCisLevel, byFramework, byHost, bySeverity, changeOrder, combineGates, compareBaseline, countStatuses, failOn, failOnFindings, failUnder, score, scoreBy, byNistFamily, scoreReport, severityRank } from '../../src/compliance/score.js';
 import type { ControlRefs, ControlStatus, ControlVerdict, Severity } from '../../src/compliance/types.js';
 import { DEFAULT_IMPACT } from '../../src/compliance/types.js';
 
@@ -166,5 +166,125 @@ describe('gates', () => {
   it('combines gates', () => {
     const g = combineGates(failUnder(verdicts, 10), failOn(verdicts, 'critical'));
     expect(g).toEqual({ failed: true, reasons: ['server: e (critical) errored'] });
+  });
+});
+
+describe('score edge cases', () => {
+  it('with every scored impact zero, the weighted score is 100 only when all passed', () => {
+    expect(score([v('a', 'pass', 'low', {}, 'h', 0), v('b', 'pass', 'low', {}, 'h', 0)])).toMatchObject({ weighted: 100, ratio: 100, scoredImpact: 0 });
+    expect(score([v('a', 'pass', 'low', {}, 'h', 0), v('b', 'fail', 'low', {}, 'h', 0)])).toMatchObject({ weighted: 0, ratio: 50 });
+    expect(score([v('a', 'fail', 'low', {}, 'h', 0)])).toMatchObject({ weighted: 0, ratio: 0 });
+  });
+
+  it('a failed control with zero impact does not lower the weighted score', () => {
+    expect(score([v('a', 'pass', 'low'), v('b', 'fail', 'low', {}, 'h', 0)])).toMatchObject({ weighted: 100, ratio: 50 });
+  });
+
+  it('counts every status, and in total', () => {
+    expect(countStatuses([v('a', 'drift', 'low'), v('b', 'drift', 'low'), v('c', 'pass', 'low')])).toEqual({
+      pass: 1,
+      fail: 0,
+      error: 0,
+      drift: 2,
+      'not-applicable': 0,
+      waived: 0,
+      manual: 0,
+      total: 3,
+    });
+  });
+});
+
+describe('grouping keys', () => {
+  it('CIS levels are cumulative: a recommendation at level 1 anywhere counts in both', () => {
+    const level = (...levels: (1 | 2)[]) => byCisLevel(v('a', 'pass', 'low', { cis: levels.map((l, i) => ({ id: `${i}`, level: l, profiles: ['server' as const] })) }));
+    expect(level(1)).toEqual(['1', '2']);
+    expect(level(2)).toEqual(['2']);
+    expect(level(2, 1)).toEqual(['1', '2']);
+    expect(level(1, 2)).toEqual(['1', '2']);
+    expect(level()).toEqual([]);
+    expect(byCisLevel(v('a', 'pass', 'low', {}))).toEqual([]);
+  });
+
+  it('frameworks a control refers to, host and severity', () => {
+    expect(byFramework(v('a', 'pass', 'low', { stig: ['V-1'], cis: [], nist: ['AC-1'] }))).toEqual(['stig', 'nist']);
+    expect(byFramework(v('a', 'pass', 'low', {}))).toEqual([]);
+    expect(byHost(v('a', 'pass', 'low', {}, 'h1'))).toEqual(['h1']);
+    expect(bySeverity(v('a', 'pass', 'critical'))).toEqual(['critical']);
+    expect(byNistFamily(v('a', 'pass', 'low', {}))).toEqual([]);
+  });
+
+  it('scoreBy sorts its keys and counts a verdict once per key', () => {
+    const g = scoreBy([v('a', 'pass', 'low'), v('b', 'fail', 'low')], (x) => (x.controlId === 'a' ? ['z', 'm', 'z'] : ['m']));
+    expect(Object.keys(g)).toEqual(['m', 'z']);
+    expect(g.z!.counts.total).toBe(1);
+    expect(g.m!.counts.total).toBe(2);
+  });
+
+  it('scoreReport with no profiles has none', () => {
+    expect(scoreReport([v('a', 'pass', 'low')]).laptop!.profiles).toEqual({});
+  });
+});
+
+describe('baseline order', () => {
+  it('lists changes by host, then control, whatever the order of the verdicts', () => {
+    const after = [v('b', 'fail', 'low', {}, 'y'), v('a', 'fail', 'low', {}, 'y'), v('c', 'fail', 'low', {}, 'x'), v('b', 'pass', 'low', {}, 'x'), v('a', 'pass', 'low', {}, 'x')];
+    const before = after.map((x) => ({ ...x, status: x.status === 'pass' ? ('fail' as const) : ('pass' as const) }));
+    const d = compareBaseline(before, after);
+    expect(d.newlyFailing.map((x) => `${x.host}/${x.controlId}`)).toEqual(['x/c', 'y/a', 'y/b']);
+    expect(d.newlyPassing.map((x) => `${x.host}/${x.controlId}`)).toEqual(['x/a', 'x/b']);
+  });
+
+  it('orders by host first, even where host and control names run together', () => {
+    const change = (host: string, controlId: string) => ({ host, controlId, after: 'fail' as const, severity: 'low' as const });
+    expect([change('ab', 'a'), change('a', 'z')].sort(changeOrder).map((c) => `${c.host}/${c.controlId}`)).toEqual(['a/z', 'ab/a']);
+    expect([change('a', 'bc'), change('ab', 'c')].sort(changeOrder).map((c) => `${c.host}/${c.controlId}`)).toEqual(['a/bc', 'ab/c']);
+    expect([change('ab', 'c'), change('a', 'bc')].sort(changeOrder).map((c) => `${c.host}/${c.controlId}`)).toEqual(['a/bc', 'ab/c']);
+    expect(changeOrder(change('h', 'a'), change('h', 'a'))).toBe(0);
+  });
+
+  it('a control that was not-applicable, waived or manual and now fails is newly failing; one that now passes is not newly passing', () => {
+    const d = compareBaseline(
+      [v('a', 'not-applicable', 'low'), v('b', 'waived', 'low'), v('c', 'manual', 'low'), v('d', 'manual', 'low')],
+      [v('a', 'fail', 'low'), v('b', 'error', 'low'), v('c', 'drift', 'low'), v('d', 'pass', 'low')],
+    );
+    expect(d.newlyFailing.map((x) => [x.controlId, x.before])).toEqual([
+      ['a', 'not-applicable'],
+      ['b', 'waived'],
+      ['c', 'manual'],
+    ]);
+    expect(d.newlyPassing).toEqual([]);
+  });
+
+  it('lists hosts of either run in order', () => {
+    const d = compareBaseline([v('a', 'pass', 'low', {}, 'web')], [v('a', 'pass', 'low', {}, 'db'), v('a', 'pass', 'low', {}, 'app')]);
+    expect(Object.keys(d.hosts)).toEqual(['app', 'db', 'web']);
+  });
+
+  it('a baseline of the same run has no changes and no delta', () => {
+    const run = [v('a', 'pass', 'low'), v('b', 'fail', 'low')];
+    expect(compareBaseline(run, run)).toEqual({ newlyFailing: [], newlyPassing: [], hosts: { laptop: { before: 50, after: 50, delta: 0 } } });
+  });
+});
+
+describe('gate details', () => {
+  it('failUnder: exactly the threshold passes; the ratio gate says so; values are rounded to two places', () => {
+    expect(failUnder([v('a', 'pass', 'low'), v('b', 'fail', 'low')], 50, 'ratio')).toEqual({ failed: false, reasons: [] });
+    expect(failUnder([v('a', 'pass', 'low'), v('b', 'fail', 'low')], 50.5, 'ratio')).toEqual({ failed: true, reasons: ['laptop: pass ratio 50 is below 50.5'] });
+    expect(failUnder([v('a', 'pass', 'low'), v('b', 'fail', 'low'), v('c', 'fail', 'low')], 33.335, 'ratio').reasons).toEqual(['laptop: pass ratio 33.33 is below 33.34']);
+  });
+
+  it('failOn: every finding status, at exactly the severity too', () => {
+    const findings = [v('a', 'fail', 'medium'), v('b', 'error', 'medium'), v('c', 'drift', 'medium'), v('d', 'fail', 'low'), v('e', 'manual', 'critical')];
+    expect(failOn(findings, 'medium').reasons).toEqual(['laptop: a (medium) failed', 'laptop: b (medium) errored', 'laptop: c (medium) drifted']);
+  });
+
+  it('severities rank from low to critical', () => {
+    expect(['critical', 'low', 'high', 'medium'].map((s) => severityRank(s as 'low'))).toEqual([3, 0, 2, 1]);
+  });
+
+  it('combineGates: failed when any gate failed, even one without reasons', () => {
+    expect(combineGates({ failed: false, reasons: [] }, { failed: true, reasons: [] })).toEqual({ failed: true, reasons: [] });
+    expect(combineGates({ failed: false, reasons: [] })).toEqual({ failed: false, reasons: [] });
+    expect(combineGates({ failed: true, reasons: ['a'] }, { failed: true, reasons: ['b'] })).toEqual({ failed: true, reasons: ['a', 'b'] });
   });
 });

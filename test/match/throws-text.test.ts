@@ -68,3 +68,33 @@ describe('the message of a --show-trace text', () => {
     expect(nixErrorMessage('error: plain')).toBe('error: plain');
   });
 });
+
+describe('what throws: sees, line by line', () => {
+  const OWN = `${packagePath('src', 'nix')}/session.nix`;
+
+  it('drops a frame and its position only when the position is in nixcheck\'s own Nix files', () => {
+    const trace = ['error: boom', '', '       … while evaluating x', '   ', `       at ${OWN}:1:2:`, '', '       … while evaluating y', `       at ${packagePath('src')}/other.nix:3:4:`].join('\n');
+    expect(throwsText({ error: 'error: boom', trace })).toBe(['error: boom', '', '       … while evaluating y', `       at ${packagePath('src')}/other.nix:3:4:`].join('\n'));
+  });
+
+  it('keeps a line that only contains a frame marker, or a position that is not alone on its line', () => {
+    const trace = [`error: expected … here`, `       at ${OWN}:1:2:`, '       … while evaluating z', `       called at ${OWN}:1:2:`, '       … while evaluating w', `       at ${OWN}:1:2: more`].join('\n');
+    expect(throwsText({ error: 'x', trace })).toBe(trace);
+  });
+
+  it('keeps lines with a | that are no source excerpt', () => {
+    const trace = 'error: value is "a|b"\n       12| code\n         | ^';
+    expect(throwsText({ error: 'x', trace })).toBe('error: value is "a|b"');
+  });
+
+  it('leaves at most one blank line between what it keeps, and none around', () => {
+    const trace = ['', '  ', 'error: a', '', '  ', '', 'error: b', '', ''].join('\n');
+    expect(throwsText({ error: 'x', trace })).toBe('error: a\n\nerror: b');
+    expect(throwsText({ error: 'x', trace: 'error: a\n\nerror: b' })).toBe('error: a\n\nerror: b');
+    expect(throwsText({ error: 'x', trace: 'error: a\n \t\nerror: b' })).toBe('error: a\n \t\nerror: b');
+  });
+
+  it('a frame at the very end stays', () => {
+    expect(throwsText({ error: 'x', trace: 'error: a\n       … while evaluating b' })).toBe('error: a\n       … while evaluating b');
+  });
+});

@@ -32,3 +32,27 @@ describe('attribute paths', () => {
     expect(parseAttrPath(formatAttrPath(['a', 'x"y', 'k3s-node']))).toEqual(['a', 'x"y', 'k3s-node']);
   });
 });
+
+describe('attribute paths: edges', () => {
+  it('list indices of any length; a leading zero or a sign makes a name', () => {
+    expect(parsePath('a.10.123.0')).toEqual(['a', 10, 123, 0]);
+    expect(parsePath('a.007.-1.1x')).toEqual(['a', '007', '-1', '1x']);
+  });
+
+  it('a path of blanks is empty; blanks inside a segment are kept', () => {
+    expect(() => parseAttrPath('   ')).toThrow('empty attribute path');
+    expect(parseAttrPath('a. b')).toEqual(['a', ' b']);
+  });
+
+  it('an escape in quotes takes the next character as it is; at the end it leaves the quote open', () => {
+    expect(parseAttrPath('"a\\\\b"."c\\.d"')).toEqual(['a\\b', 'c.d']);
+    expect(() => parseAttrPath('"a\\')).toThrow(/unterminated/);
+    expect(() => parseAttrPath('"a\\"')).toThrow(/unterminated/);
+  });
+
+  it('quotes backslashes and quotes when formatting, so the path reads back the same', () => {
+    expect(formatAttrPath(['a\\b', 'c"d', 'e'])).toBe('"a\\\\b"."c\\"d".e');
+    expect(parseAttrPath(formatAttrPath(['a\\b', 'c"d', "x'y-z_1", '1a', '']))).toEqual(['a\\b', 'c"d', "x'y-z_1", '1a', '']);
+    expect(formatAttrPath(["x'y-z_1", '_a', 'A', '1a', ''])).toBe("x'y-z_1._a.A.\"1a\".\"\"");
+  });
+});
