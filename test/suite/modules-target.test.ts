@@ -127,6 +127,9 @@ describe('evalModules targets (`modules:`) and `args:`', () => {
     writeFileSync(join(dir, 'inside.yaml'), suite('./lib'));
     writeFileSync(join(dir, 'outside.yaml'), suite(join(elsewhere, 'lib')));
     const suites = [join(dir, 'inside.yaml'), join(dir, 'outside.yaml')];
+    // Files written as Nix starts may have been read before the write: such a run is not
+    // cached (path-digest.ts), so the copies must be older than the first run.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await run(suites, { cacheDir, baseDir: dir });
     const warm = await run(suites, { cacheDir, baseDir: dir });
     expect(warm.cases.map((c) => [c.verdict, c.cached])).toEqual([
