@@ -20,9 +20,10 @@ export type Manifest = { cacheable: true; dependencies: Dependency[] } | { cache
 
 export interface ManifestContext {
   /**
-   * nixcheck's own Nix files (the entry point first). They are part of the first-level
-   * key, not dependencies, and Nix reporting the entry point proves that it reports what
-   * it evaluates; the others are imported lazily, only when an item needs them.
+   * nixcheck's own Nix files. They are part of the first-level key, not dependencies.
+   * The first is a file Nix evaluates whatever the items (a session's read probe, the
+   * inventory's entry point): Nix reporting one of them proves that it reports what it
+   * evaluates (a session's others are typed in, never evaluated as files).
    */
   engineFiles: readonly string[];
   /**

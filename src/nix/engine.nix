@@ -7,10 +7,12 @@
 #
 # The session forces `ready` (the target itself), then `item i` for each item, each as
 # its own step, so an error in one item is that item's own and never hides another.
+#
+# `common` and `evidence` are common.nix and evidence.nix (applied to common), as session.nix
+# passes them.
+{ common, evidence }:
 { request, flakes ? { } }:
 let
-  common = import ./common.nix;
-  evidence = import ./evidence.nix;
   inherit (common) safe walk;
 
   inherit (builtins) elemAt isAttrs typeOf deepSeq;

@@ -4,7 +4,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { VERSION } from '../run/version.js';
-import { ambientInputs } from './ambient-inputs.js';
+import { ambientInputs, type AmbientInputs } from './ambient-inputs.js';
 import { arrayOf, isDependency, isObject, isString, nullable } from './cache-shapes.js';
 import { readCacheFile, writeCacheFile } from './cache-file.js';
 import { manifestHolds, recordManifest, type Dependency, type Manifest, type ScanMemo } from './dependency-manifest.js';
@@ -47,6 +47,15 @@ export interface CacheTarget {
   request: unknown;
   /** A local flake: Nix copies its files, all of which are in the key. */
   flakeSource?: { dir: string; scope: FlakeScope };
+}
+
+/** See EvaluationCache.environment. */
+export interface CacheEnvironment {
+  ambient: AmbientInputs;
+  /** The Nix binary (nixFingerprint). */
+  nix: string;
+  /** Files and trees as they are now: lookups made together see each file once. */
+  digester: PathDigester;
 }
 
 export interface CacheLookup<T> {
@@ -116,18 +125,27 @@ export class EvaluationCache {
   }
 
   /**
-   * Compute the first-level key and find a record that still holds. Undefined when the
-   * ambient inputs cannot be fingerprinted: then nothing is cached.
+   * What every key of an evaluation shares: the ambient inputs and the Nix binary.
+   * Undefined when the ambient inputs cannot be fingerprinted: then nothing is cached.
+   * Computed once for the targets evaluated together (evaluateMany), by lookup otherwise.
    */
-  async lookup<T>(target: CacheTarget, readValue: (value: unknown) => T | undefined): Promise<CacheLookup<T> | undefined> {
+  async environment(): Promise<CacheEnvironment | undefined> {
     const digester = new PathDigester({ files: this.files });
-    let ambient: ReturnType<typeof ambientInputs>;
+    let ambient: AmbientInputs;
     try {
       ambient = ambientInputs(digester);
     } catch (err) {
       if (err instanceof UntrackableRead) return undefined;
       throw err;
     }
+    return { ambient, nix: await nixFingerprint(nixBinary()), digester };
+  }
+
+  /** Compute the first-level key and find a record that still holds; undefined when nothing can be cached. */
+  async lookup<T>(target: CacheTarget, readValue: (value: unknown) => T | undefined, shared?: CacheEnvironment): Promise<CacheLookup<T> | undefined> {
+    const environment = shared ?? (await this.environment());
+    if (!environment) return undefined;
+    const { ambient, nix, digester } = environment;
     const flake = target.flakeSource;
     const coveredRoots = flake ? [flake.dir, (await gitTopLevel(flake.dir)) ?? flake.dir] : [];
     const fingerprint = flake ? await this.flakeHash(flake.dir, flake.scope) : null;
@@ -135,7 +153,7 @@ export class EvaluationCache {
       JSON.stringify({
         format: FORMAT,
         program: this.programHash(target.program),
-        nix: await nixFingerprint(nixBinary()),
+        nix,
         request: target.request,
         ambient,
         flakeSources: fingerprint,

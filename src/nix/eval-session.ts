@@ -10,7 +10,7 @@ import { NIX_FEATURE_ARGS, nixBinary, nixErrorText } from './nix-cli.js';
 import { addReadReport, emptyReads, mergeReads, READ_REPORTING_ARGS, type ReportedReads } from './reported-reads.js';
 import type { AttemptResult } from './isolation.js';
 import type { EngineRequest } from './request.js';
-import { SESSION_ENV, SESSION_FILE, TranscriptParser, flakeLine, itemLines, preludeLine, targetLines, type StepId, type StepResult } from './session-protocol.js';
+import { EVIDENCE_FILE, READ_PROBE_FILE, SESSION_ENV, TranscriptParser, flakeLine, itemLines, preludeLines, targetLines, type StepId, type StepResult, type TraceSwitch } from './session-protocol.js';
 
 /** Why a session process ended in the middle of a unit. */
 export type DeathCause = 'timeout' | 'cancelled' | 'exit';
@@ -34,7 +34,12 @@ export interface SessionOptions {
   reportReads?: boolean;
   /** `--show-trace`: a step's error is the whole trace, as `throws:` matches it (see src/match/throws-text.ts). */
   showTrace?: boolean;
+  /** How this Nix's repl turns traces on and off (see run's `retrace`). */
+  traceSwitch?: TraceSwitch;
 }
+
+/** Whether an item's error (its message alone, at `position` in the unit) must be evaluated again with its trace. */
+export type Retrace = (position: number, result: StepResult & { ok: false }) => boolean;
 
 function sessionArgs(options: SessionOptions): string[] {
   return [...NIX_FEATURE_ARGS, ...(options.reportReads ? READ_REPORTING_ARGS : []), ...(options.showTrace ? ['--show-trace'] : []), 'repl'];
@@ -68,7 +73,7 @@ export class EvalSession {
     if (options.reportReads) this.reads = emptyReads();
     this.process = new LineProcess(nixBinary(), sessionArgs(options), {
       // XDG_DATA_HOME: the repl keeps its line history there; ours is not the user's.
-      env: { [SESSION_ENV.file]: SESSION_FILE, [SESSION_ENV.dir]: dir.path, XDG_DATA_HOME: dir.path },
+      env: { [SESSION_ENV.probe]: READ_PROBE_FILE, [SESSION_ENV.evidence]: EVIDENCE_FILE, [SESSION_ENV.dir]: dir.path, XDG_DATA_HOME: dir.path },
       onStderrLine: (line) => {
         for (const event of this.parser.line(line)) {
           if (event.kind === 'read') {
@@ -79,7 +84,7 @@ export class EvalSession {
         if (this.waiting && this.ends.has(this.waiting.key)) this.waiting.wake();
       },
     });
-    this.process.write([preludeLine(this.nonce)]);
+    this.process.write(preludeLines(this.nonce));
     void this.process.exited.then(() => this.waiting?.wake());
   }
 
@@ -97,7 +102,13 @@ export class EvalSession {
     return this.process.running && this.killedFor === undefined;
   }
 
-  async run(request: EngineRequest): Promise<UnitAttempt> {
+  /**
+   * Evaluate a unit: its target, then its items. `retrace`: items whose error needs its
+   * trace are evaluated again at once, with traces switched on for them alone, in this
+   * process, where their target is still bound (with the trace, Nix 2.8 reads a file
+   * again for every frame, so it is worth paying only where needed).
+   */
+  async run(request: EngineRequest, retrace?: Retrace): Promise<UnitAttempt> {
     const unit = this.nextUnit++;
     const fresh = unit === 0;
     const attempt: UnitAttempt = { items: request.items.map(() => undefined), fresh, traced: this.options.showTrace ?? false, processStartedAt: this.startedAt };
@@ -110,8 +121,10 @@ export class EvalSession {
       this.process.write([...(await this.bindFlakes(request.flakeRefs)), ...targetLines(this.nonce, unit, request.flakeRefs.map((ref) => this.flakes.get(ref)!))]);
       [attempt.target] = await this.batch(unit, ['t']);
       if (attempt.target?.ok && request.items.length > 0) {
-        this.process.write(itemLines(this.nonce, unit, request.items.length));
-        attempt.items = await this.batch(unit, request.items.map((_, i) => i));
+        const all = request.items.map((_, i) => i);
+        this.process.write(itemLines(this.nonce, unit, all));
+        attempt.items = await this.batch(unit, all);
+        if (retrace) await this.retrace(unit, attempt, retrace);
       }
       const unanswered = !attempt.target || (attempt.target.ok && attempt.items.includes(undefined));
       if (unanswered) attempt.death = await this.death(attempt);
@@ -124,6 +137,19 @@ export class EvalSession {
       mergeReads(attempt.reads, this.reads);
     }
     return attempt;
+  }
+
+  /** An answer that does not come (the process died meanwhile) leaves the error without its trace. */
+  private async retrace(unit: number, attempt: UnitAttempt, retrace: Retrace): Promise<void> {
+    const traceSwitch = this.options.traceSwitch;
+    if (!traceSwitch || this.options.showTrace) return;
+    const again = attempt.items.flatMap((r, i) => (r && !r.ok && r.error.startsWith('error:') && retrace(i, r) ? [i] : []));
+    if (again.length === 0) return;
+    this.process.write([traceSwitch.on, ...itemLines(this.nonce, unit, again), traceSwitch.off]);
+    const traced = await this.batch(unit, again);
+    traced.forEach((r, k) => {
+      if (r && !r.ok && r.error.startsWith('error:')) attempt.items[again[k]!] = { ...r, traced: true };
+    });
   }
 
   /** Lines binding the flakes not bound yet; their references go in files, as data. */

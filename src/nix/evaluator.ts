@@ -1,18 +1,11 @@
-import { packagePath } from '../util/package-root.js';
 import { unionDependencies } from './dependency-manifest.js';
-import { cacheTargetOf, defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheLookup, type CacheRecord } from './eval-cache.js';
+import { cacheTargetOf, defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheEnvironment, type CacheLookup, type CacheRecord } from './eval-cache.js';
 import { isItemOutcome, isObject } from './cache-shapes.js';
 import { detectNix } from './nix-cli.js';
 import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';
 import { evaluateInSessions, type TargetRun } from './session-pool.js';
-import { SESSION_FILE } from './session-protocol.js';
+import { PROGRAM_PATHS, traceSwitch as traceSwitchOf } from './session-protocol.js';
 import type { SourceScope } from './source-hash.js';
-
-/**
- * The Nix program that answers: the session (the entry point, read when a process
- * starts) and what it imports. The cache key covers all of them.
- */
-export const ENGINE_FILES = [SESSION_FILE, ...['engine.nix', 'common.nix', 'evidence.nix'].map((f) => packagePath('src', 'nix', f))];
 
 /** A target to evaluate, with where its sources are. */
 export interface EvalTarget {
@@ -52,6 +45,12 @@ export interface EvaluateManyOptions {
   jobs: number;
   onTargetStart?: (index: number) => void;
   onTargetEnd?: (index: number, evaluation: TargetEvaluation) => void;
+  /**
+   * Whether an item's error (its message alone) needs its whole trace: Nix then gives it
+   * at once, in the same process, where its repl can switch traces on (Nix 2.6 and
+   * later). The answer kept, and cached, for the item is the traced one.
+   */
+  traceWanted?: (index: number, item: number, outcome: ItemOutcome) => boolean;
 }
 
 type Answers = Record<string, ItemOutcome>;
@@ -89,7 +88,8 @@ export class Evaluator {
    */
   async evaluateMany(requests: readonly TargetRequest[], options: EvaluateManyOptions): Promise<TargetEvaluation[]> {
     const started = performance.now();
-    const looked = await Promise.all(requests.map((r) => this.lookUp(r)));
+    const environment = this.cache ? await this.cache.environment() : undefined;
+    const looked = await Promise.all(requests.map((r) => this.lookUp(r, environment)));
     const results: TargetEvaluation[] = new Array(requests.length);
     const toEvaluate: number[] = [];
     looked.forEach((l, index) => {
@@ -101,6 +101,8 @@ export class Evaluator {
     if (toEvaluate.length === 0) return results;
 
     const nix = await detectNix();
+    const wanted = options.traceWanted;
+    const traceSwitch = traceSwitchOf(nix.version);
     const stored: Promise<void>[] = [];
     await evaluateInSessions(
       toEvaluate.map((index) => ({ base: requests[index]!.target.base, items: looked[index]!.missing.map((i) => requests[index]!.items[i]!) })),
@@ -110,6 +112,7 @@ export class Evaluator {
         // What Nix reads is what the cache keys its answers by.
         reportReads: looked.some((l) => l.cache !== undefined),
         showTrace: toEvaluate.some((index) => looked[index]!.missing.some((i) => requests[index]!.items[i]!.trace)),
+        ...(traceSwitch && wanted ? { traceSwitch, traceWanted: (k: number, m: number, outcome: ItemOutcome) => wanted(toEvaluate[k]!, looked[toEvaluate[k]!]!.missing[m]!, outcome) } : {}),
         ...(this.options.signal ? { signal: this.options.signal } : {}),
         onTargetStart: (k) => options.onTargetStart?.(toEvaluate[k]!),
         onTargetDone: (k, run) => {
@@ -132,9 +135,10 @@ export class Evaluator {
     return results;
   }
 
-  private async lookUp(request: TargetRequest): Promise<Lookup> {
-    const cacheTarget = this.cache ? cacheTargetOf(request.target, ENGINE_FILES, request.target.base) : undefined;
-    const cache = cacheTarget ? await this.cache!.lookup(cacheTarget, readAnswers) : undefined;
+  /** `environment`: the cache's for this batch; undefined when nothing can be cached. */
+  private async lookUp(request: TargetRequest, environment: CacheEnvironment | undefined): Promise<Lookup> {
+    const cacheTarget = this.cache && environment ? cacheTargetOf(request.target, PROGRAM_PATHS, request.target.base) : undefined;
+    const cache = cacheTarget ? await this.cache!.lookup(cacheTarget, readAnswers, environment) : undefined;
     const itemKeys = request.items.map(itemKey);
     const outcomes: ItemOutcome[] = new Array(request.items.length);
     const fromCache = request.items.map(() => false);
@@ -156,7 +160,7 @@ export class Evaluator {
   private async remember(l: Lookup, run: TargetRun, nixVersion: string): Promise<string | undefined> {
     if (!this.cache || !l.cache || this.options.signal?.aborted) return undefined;
     if (!run.reads || run.processStartedAt === undefined) return 'Nix did not report what it read';
-    const manifest = await this.cache.manifest(l.cache, ENGINE_FILES, run.reads, run.processStartedAt);
+    const manifest = await this.cache.manifest(l.cache, PROGRAM_PATHS, run.reads, run.processStartedAt);
     if (!manifest.cacheable) return manifest.reason;
     const fresh: Answers = {};
     for (const i of l.missing) if (isCacheable(l.outcomes[i]!)) fresh[l.itemKeys[i]!] = l.outcomes[i]!;

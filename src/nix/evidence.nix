@@ -25,8 +25,9 @@
 # Winners that cannot be copied (inline modules, with no file to load) leave the losers
 # unknown. This costs an evaluation of the target per option and level: about 0.9 s an
 # option with nixpkgs' lib and 1500 small modules, measured on Nix 2.8.
+# `common`: common.nix, as session.nix passes it.
+common:
 let
-  common = import ./common.nix;
   inherit (common) safe;
 
   inherit (builtins)

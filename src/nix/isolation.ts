@@ -58,7 +58,7 @@ export function isolate(unit: WorkUnit, attempt: AttemptResult): Isolation {
   const unanswered: number[] = [];
   unit.items.forEach((item, position) => {
     const result = attempt.items[position];
-    if (result) outcomes.push({ item, outcome: outcomeOf(result, attempt.traced) });
+    if (result) outcomes.push({ item, outcome: stepOutcome(result, attempt.traced) });
     else unanswered.push(position);
   });
   const death = attempt.death;
@@ -104,8 +104,9 @@ interface EngineAnswer {
   declared?: boolean | null;
 }
 
-function outcomeOf(result: StepResult, traced: boolean): ItemOutcome {
-  if (!result.ok) return errorOutcome(result.error, 'throw', traced);
+/** An item step's outcome; `traced`: the session ran with `--show-trace`. */
+export function stepOutcome(result: StepResult, traced: boolean): ItemOutcome {
+  if (!result.ok) return errorOutcome(result.error, 'throw', traced || result.traced === true);
   const answer = (result.value ?? {}) as EngineAnswer;
   return {
     status: 'value',

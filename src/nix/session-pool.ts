@@ -1,8 +1,9 @@
 import { stoppingSignal } from '../process/registry.js';
-import { EvalSession } from './eval-session.js';
-import { isolate, type Isolation, type WorkUnit } from './isolation.js';
+import { EvalSession, type Retrace } from './eval-session.js';
+import { isolate, stepOutcome, type Isolation, type WorkUnit } from './isolation.js';
 import { emptyReads, mergeReads, type ReportedReads } from './reported-reads.js';
 import { engineRequest, type BaseTarget, type EvalItem, type ItemOutcome } from './request.js';
+import type { TraceSwitch } from './session-protocol.js';
 
 export interface PoolTarget {
   base: BaseTarget;
@@ -40,6 +41,13 @@ export interface PoolOptions {
   reportReads?: boolean;
   /** Run Nix with `--show-trace` (see EvalItem.trace). */
   showTrace?: boolean;
+  /** How this Nix's repl switches traces (see session-protocol.ts); without it, `traceWanted` goes unasked. */
+  traceSwitch?: TraceSwitch;
+  /**
+   * Whether a target's item whose error came without its trace needs it after all; it is
+   * then evaluated again with its trace at once, in the same process (EvalSession.run).
+   */
+  traceWanted?: (target: number, item: number, outcome: ItemOutcome) => boolean;
   /** Replace a process grown past this after its current unit (default RECYCLE_RSS_BYTES). */
   recycleRssBytes?: number;
   onTargetStart?: (target: number) => void;
@@ -124,13 +132,21 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
         }
         if (session && (!session.alive || (unit.freshProcess && session.unitsRun > 0) || spent(session))) await retire();
         if (!session) {
-          session = await EvalSession.start({ timeoutMs: options.timeoutMs, reportReads: options.reportReads ?? false, showTrace: options.showTrace ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+          session = await EvalSession.start({
+            timeoutMs: options.timeoutMs,
+            reportReads: options.reportReads ?? false,
+            showTrace: options.showTrace ?? false,
+            ...(options.traceSwitch ? { traceSwitch: options.traceSwitch } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
           processes.started++;
           processes.peak = Math.max(processes.peak, ++processes.running);
         }
         s.sessions.add(session);
         const items = targets[unit.target]!.items;
-        const attempt = await session.run(engineRequest(targets[unit.target]!.base, unit.items.map((i) => items[i]!)));
+        const wanted = options.traceWanted;
+        const retrace: Retrace | undefined = wanted && ((position, result) => wanted(unit.target, unit.items[position]!, stepOutcome(result, false)));
+        const attempt = await session.run(engineRequest(targets[unit.target]!.base, unit.items.map((i) => items[i]!)), retrace);
         if (s.reads && attempt.reads) mergeReads(s.reads, attempt.reads);
         s.processStartedAt = Math.min(s.processStartedAt ?? Infinity, attempt.processStartedAt);
         settle(unit, isolate(unit, attempt));

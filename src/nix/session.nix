@@ -13,9 +13,17 @@
 # alone; nixcheck types `builtins.trace "nixcheck:<nonce>:end:<unit>:<step>" null` after
 # a batch of steps. <step> is `t` (the target) or an item's index; the nonce keeps
 # traces of the evaluated code from passing for markers.
+#
+# nixcheck types this program into the repl (session-protocol.ts, preludeLines) instead
+# of importing it, with engine.nix and common.nix, typed in too, as arguments: a trace's
+# frames in typed input point into the repl's own copy of the text, while for a frame in
+# a file Nix 2.8 reads the file again up to that line, one byte per system call, and
+# nixcheck's own functions put about fifteen frames under every error. evidence.nix is
+# imported as a file (see EVIDENCE_FILE there).
+{ common, evidence, engine }:
 nonce:
 let
-  engine = import ./engine.nix;
+  engineOf = engine { inherit common; evidence = evidence common; };
   dir = builtins.getEnv "NIXCHECK_SESSION_DIR";
   say = kind: unit: s: rest: builtins.trace "nixcheck:${nonce}:${kind}:${toString unit}:${toString s}${rest}" null;
   # Marks the start, then forces `json` (which may fail: that is the step's error).
@@ -34,7 +42,7 @@ in
       request = builtins.fromJSON (builtins.readFile "${dir}/${toString unit}.json");
       flakes = builtins.listToAttrs (builtins.genList (i: { name = builtins.elemAt request.flakeRefs i; value = builtins.elemAt fetched i; }) (builtins.length fetched));
     in
-    engine { inherit request flakes; } // { inherit unit; };
+    engineOf { inherit request flakes; } // { inherit unit; };
 
   # `loaded` must be this unit's: a binding the repl refused (its environment is full)
   # leaves the previous unit bound, whose answers would be wrong.

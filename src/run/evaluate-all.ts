@@ -34,6 +34,8 @@ export async function evaluateAll(
   jobs: number,
   events: RunEvents,
   onAnswers?: (answered: { index: number; answer: EvalAnswer }[]) => void,
+  /** Whether a request's error, given without its trace, needs the trace (see EvaluateManyOptions). */
+  traceWanted?: (index: number, outcome: ItemOutcome) => boolean,
 ): Promise<{ answers: EvalAnswer[]; stats: EvaluationStats[]; nixVersion: string | null }> {
   const groups = new Map<string, number[]>();
   requests.forEach((r, i) => {
@@ -49,6 +51,7 @@ export async function evaluateAll(
     indexGroups.map((indices, g) => ({ target: targetOf(g).evalTarget, items: indices.map((i) => requests[i]!.item) })),
     {
       jobs,
+      ...(traceWanted ? { traceWanted: (g: number, k: number, outcome: ItemOutcome) => traceWanted(indexGroups[g]![k]!, outcome) } : {}),
       onTargetStart: (g) => events.emit({ type: 'target-start', target: targetOf(g).label, items: indexGroups[g]!.length }),
       onTargetEnd: (g, result) => {
         const indices = indexGroups[g]!;

@@ -98,22 +98,30 @@ export async function runSuites(
     const o = answer.outcome;
     return judgements[i]!.verdict === 'fail' && o.status === 'value' && o.exists && o.evidence !== null;
   };
-  const { answers, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events, (answered) => {
-    for (const { index, answer } of answered) {
-      const p = toEvaluate[index]!;
-      judgements[index] = judge(p.case.matchers, answer.outcome, p.case.path, p.case.root);
-      if (!explains(index, answer)) lookUpEvidence(index, answer);
-    }
-  });
+  const judgeCase = (i: number, outcome: ItemOutcome) => judge(toEvaluate[i]!.case.matchers, outcome, toEvaluate[i]!.case.path, toEvaluate[i]!.case.root);
   // An error's whole trace is collected only where its message did not decide: a
   // `throws:` that the message does not match (the trace may), or an error nobody
-  // expected, whose report keeps the trace (errorTrace).
+  // expected, whose report keeps the trace (errorTrace). Nix gives it at once where it
+  // can (traceWanted); otherwise (a repl that cannot switch traces, an answer cached
+  // without it) in a second pass.
+  const { answers, stats, nixVersion } = await evaluateAll(
+    requests,
+    options.evaluator,
+    options.jobs,
+    options.events,
+    (answered) => {
+      for (const { index, answer } of answered) {
+        judgements[index] = judgeCase(index, answer.outcome);
+        if (!explains(index, answer)) lookUpEvidence(index, answer);
+      }
+    },
+    (i, outcome) => needsTrace(judgeCase(i, outcome), outcome),
+  );
   const traced = toEvaluate.flatMap((_, i) => (needsTrace(judgements[i]!, answers[i]!.outcome) ? [i] : []));
   const again = await evaluateAgain(requests, traced, (item) => ({ ...item, trace: true }), options.evaluator, options.jobs, stats);
   traced.forEach((i, k) => {
-    const p = toEvaluate[i]!;
     answers[i] = { ...answers[i]!, outcome: again[k]!.outcome };
-    judgements[i] = judge(p.case.matchers, answers[i]!.outcome, p.case.path, p.case.root);
+    judgements[i] = judgeCase(i, answers[i]!.outcome);
   });
   // A failing case's report explains its value: look for what that value overrode too.
   const explained = toEvaluate.flatMap((_, i) => (explains(i, answers[i]!) ? [i] : []));

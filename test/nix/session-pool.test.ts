@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NIX_FEATURE_ARGS } from '../../src/nix/nix-cli.js';
+import { detectNix, NIX_FEATURE_ARGS } from '../../src/nix/nix-cli.js';
 import { engineRequest } from '../../src/nix/request.js';
-import { SESSION_ENV, SESSION_FILE, TranscriptParser, preludeLine, targetLines } from '../../src/nix/session-protocol.js';
+import { EVIDENCE_FILE, READ_PROBE_FILE, SESSION_ENV, TranscriptParser, preludeLines, targetLines, traceSwitch, type TraceSwitch } from '../../src/nix/session-protocol.js';
 import type { EvalItem, ItemOutcome } from '../../src/nix/request.js';
 import { evaluateInSessions } from '../../src/nix/session-pool.js';
 import { ENGINE_FLAKE, REPO, tempDir } from '../helpers/paths.js';
@@ -88,11 +88,44 @@ describe('evaluateInSessions (many targets, real nix)', () => {
     const [first, second] = runs.map((r) => [...r.reads!.evaluatedFiles]);
     expect(first).toContain(prioritiesFile);
     expect(first).toContain(join(REPO, 'fixtures/offline/lib/modules.nix'));
-    expect(first).toContain(join(REPO, 'src/nix/engine.nix'));
+    expect(first).toContain(join(REPO, 'src/nix/read-probe.nix'));
     expect(first!.some((f) => f.endsWith('-source/flake.nix'))).toBe(false);
     // The same process: everything it read before, and the flake's own files now.
     expect(second).toEqual(expect.arrayContaining(first!));
     expect(second!.some((f) => f.endsWith('-source/flake.nix'))).toBe(true);
+  });
+
+  it('gives an error its trace at once, in the same process, where it is wanted and the repl can switch traces', async () => {
+    const asked: [number, number, string][] = [];
+    const items = [item(['throwing']), item(['aborting']), item(['plain'])];
+    const run = (traceSwitch: TraceSwitch | undefined) =>
+      evaluateInSessions([{ base: edge, items }], {
+        jobs: 1,
+        timeoutMs: 60_000,
+        ...(traceSwitch ? { traceSwitch } : {}),
+        traceWanted: (target, i, outcome) => {
+          asked.push([target, i, outcome.status === 'error' ? outcome.error : '']);
+          return i === 0;
+        },
+      });
+    const { targets: runs, processes } = await run(traceSwitch(await detectNix().then((n) => n.version)));
+    expect(processes.started).toBe(1);
+    // Asked once per error, with the error as its message alone; never for a value.
+    expect(asked).toEqual([
+      [0, 0, 'error: engine-fixture: deliberate throw'],
+      [0, 1, 'error: evaluation aborted with the following error message: \'engine-fixture: deliberate abort\''],
+    ]);
+    const [throwing, aborting, plainValue] = runs[0]!.outcomes;
+    expect(throwing).toMatchObject({ status: 'error', reason: 'throw', error: 'error: engine-fixture: deliberate throw' });
+    expect((throwing as { trace?: string }).trace).toMatch(/^error: engine-fixture: deliberate throw\n[\s\S]*… while evaluating/);
+    expect(aborting).not.toHaveProperty('trace');
+    expect(valueOf(plainValue)).toBe(42);
+
+    // Without a way to switch (a Nix before 2.6), nobody is asked and nothing is traced.
+    asked.length = 0;
+    const without = await run(undefined);
+    expect(asked).toEqual([]);
+    expect(without.targets[0]!.outcomes[0]).not.toHaveProperty('trace');
   });
 
   it('reports no reads unless asked to', async () => {
@@ -105,8 +138,8 @@ describe('evaluateInSessions (many targets, real nix)', () => {
     const dir = tempDir();
     writeFileSync(join(dir, '0.json'), JSON.stringify(engineRequest(priorities, [item(['limits', 'nofile'])])));
     // Unit 1's binding line is left out: `_u` is still unit 0's.
-    const lines = [preludeLine('ab'), ...targetLines('ab', 0), ...targetLines('ab', 1).slice(1)];
-    const repl = spawnSync('nix', [...NIX_FEATURE_ARGS, 'repl'], { input: `${lines.join('\n')}\n`, env: { ...process.env, [SESSION_ENV.file]: SESSION_FILE, [SESSION_ENV.dir]: dir }, encoding: 'utf8' });
+    const lines = [...preludeLines('ab'), ...targetLines('ab', 0), ...targetLines('ab', 1).slice(1)];
+    const repl = spawnSync('nix', [...NIX_FEATURE_ARGS, 'repl'], { input: `${lines.join('\n')}\n`, env: { ...process.env, [SESSION_ENV.probe]: READ_PROBE_FILE, [SESSION_ENV.evidence]: EVIDENCE_FILE, [SESSION_ENV.dir]: dir }, encoding: 'utf8' });
     const parser = new TranscriptParser('ab');
     const steps = repl.stderr.split('\n').flatMap((l) => parser.line(l)).filter((e) => e.kind === 'step');
     expect(steps.map((e) => [e.unit, e.result.ok])).toEqual([

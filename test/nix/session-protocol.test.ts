@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TranscriptParser, flakeLine, itemLines, preludeLine, targetLines, type SessionEvent, type StepResult } from '../../src/nix/session-protocol.js';
+import { COMPACT_LINE_CHARS, PROGRAM_FILES, TranscriptParser, compactLines, flakeLine, itemLines, preludeLines, targetLines, traceSwitch, type SessionEvent, type StepResult } from '../../src/nix/session-protocol.js';
+import { tokenize } from '../../src/evidence/nix-tokens.js';
 import { throwsText } from '../../src/match/throws-text.js';
 import { isolate } from '../../src/nix/isolation.js';
 import { nixErrorMessage } from '../../src/nix/nix-cli.js';
@@ -35,14 +36,72 @@ function failure(r: StepResult | undefined): string {
 
 describe('the lines typed into the repl', () => {
   it('are fixed Nix text: numbers and nixcheck\'s own names, never request data', () => {
-    expect(preludeLine(NONCE)).toBe(`_nc = import (/. + builtins.getEnv "NIXCHECK_SESSION_FILE") "${NONCE}"`);
+    expect(preludeLines(NONCE).at(-1)!.endsWith(`"${NONCE}")`)).toBe(true);
     expect(flakeLine(1)).toBe('_f1 = _nc.flake 1');
     expect(targetLines(NONCE, 3, [0, 1])).toEqual(['_u = _nc.load 3 [ _f0 _f1 ]', '_nc.ready 3 _u', `builtins.trace "nixcheck:${NONCE}:end:3:t" null`]);
     expect(targetLines(NONCE, 4)[0]).toBe('_u = _nc.load 4 [ ]');
-    expect(itemLines(NONCE, 3, 2)).toEqual(['_nc.item 3 _u 0', '_nc.item 3 _u 1', `builtins.trace "nixcheck:${NONCE}:end:3:1" null`]);
-    expect(itemLines(NONCE, 3, 0)).toEqual([]);
-    expect(() => preludeLine('a"; abort "x')).toThrow(/hex/);
+    expect(itemLines(NONCE, 3, [0, 1])).toEqual(['_nc.item 3 _u 0', '_nc.item 3 _u 1', `builtins.trace "nixcheck:${NONCE}:end:3:1" null`]);
+    expect(itemLines(NONCE, 3, [4, 2])).toEqual(['_nc.item 3 _u 4', '_nc.item 3 _u 2', `builtins.trace "nixcheck:${NONCE}:end:3:2" null`]);
+    expect(itemLines(NONCE, 3, [])).toEqual([]);
+    expect(() => itemLines(NONCE, 3, [-1])).toThrow(/step number/);
+    expect(() => preludeLines('a"; abort "x')).toThrow(/hex/);
     expect(() => targetLines(NONCE, 1.5)).toThrow(/step number/);
+  });
+});
+
+describe('switching traces on and off in the repl', () => {
+  it.each([
+    ['2.8.0', ':st'],
+    ['2.6.1', ':st'],
+    ['2.9.0', ':te'],
+    ['2.18.8', ':te'],
+    ['2.24.10', ':te'],
+    ['2.91.1', ':te'], // Lix
+    ['3.6.2', ':te'], // Determinate Nix's own version, when it comes first
+  ])('Nix %s: %s', (version, command) => {
+    expect(traceSwitch(version)).toEqual({ on: `${command} true`, off: `${command} false` });
+  });
+
+  it.each(['2.5.1', '2.3.16', '1.11', 'unknown'])('Nix %s: none (a process with --show-trace instead)', (version) => {
+    expect(traceSwitch(version)).toBeUndefined();
+  });
+});
+
+describe('the program typed in at the start of a session', () => {
+  const text = (file: string) => readFileSync(join(REPO, 'src', 'nix', file), 'utf8');
+
+  it('binds common.nix and engine.nix, whole, and session.nix applied to them and evidence.nix, each input wrapped so that only its last line completes it', () => {
+    const [probe, ...inputs] = preludeLines(NONCE);
+    const [session, common, engine] = (['session', 'common', 'engine'] as const).map((name) => compactLines(text(PROGRAM_FILES[name])));
+    expect(probe).toBe('import (/. + builtins.getEnv "NIXCHECK_READ_PROBE")');
+    expect(inputs).toEqual([
+      `_ncCommon = (\n${common}\n)`,
+      `_ncEngine = (\n${engine}\n)`,
+      `_nc = ((\n${session}\n) { common = _ncCommon; evidence = import (/. + builtins.getEnv "NIXCHECK_EVIDENCE"); engine = _ncEngine; } "${NONCE}")`,
+    ]);
+    for (const input of inputs) {
+      const lines = input.split('\n');
+      const open = (upTo: number) => tokenize(lines.slice(0, upTo).join('\n')).reduce((depth, t) => depth + (t.text === '(' ? 1 : t.text === ')' ? -1 : 0), 0);
+      for (let i = 1; i < lines.length; i++) expect(open(i)).toBeGreaterThan(0);
+      expect(open(lines.length)).toBe(0);
+    }
+  });
+
+  it.each(Object.values(PROGRAM_FILES))('keeps every token of %s, in lines of at most 400 characters', (file) => {
+    const tokens = (source: string) => tokenize(source).map((t) => t.text);
+    const compact = compactLines(text(file));
+    expect(tokens(compact)).toEqual(tokens(text(file)));
+    for (const line of compact.split('\n')) expect(line.length).toBeLessThanOrEqual(COMPACT_LINE_CHARS);
+    expect(compact.split('\n').length).toBeLessThan(text(file).split('\n').length / 3);
+  });
+
+  it('drops comment lines and blank lines, and joins the rest up to the width', () => {
+    expect(compactLines('# a comment\n{\n  a = "x#y";\n\n   # indented comment\n  b = 1;\n}\n')).toBe('{ a = "x#y"; b = 1; }');
+    const long = Array.from({ length: 30 }, (_, i) => `  attribute${i} = ${i};`).join('\n');
+    const lines = compactLines(long).split('\n');
+    expect(lines.length).toBe(2);
+    expect(lines[0]!.length).toBeLessThanOrEqual(COMPACT_LINE_CHARS);
+    expect(lines[0]!.length + 1 + lines[1]!.split(' ').slice(0, 3).join(' ').length).toBeGreaterThan(COMPACT_LINE_CHARS);
   });
 });
 
