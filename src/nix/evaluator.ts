@@ -1,6 +1,7 @@
 import { packagePath } from '../util/package-root.js';
 import { unionDependencies } from './dependency-manifest.js';
-import { cacheTargetOf, defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheLookup, type CacheRecord } from './eval-cache.js';
+import { cacheTargetOf, isCacheable, itemKey } from './cache-key.js';
+import { defaultCacheDir, EvaluationCache, type CacheLookup, type CacheRecord } from './eval-cache.js';
 import { isItemOutcome, isObject } from './cache-shapes.js';
 import { detectNix } from './nix-cli.js';
 import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';
