@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cacheTargetOf, isCacheable, itemKey, sha256 } from '../../src/nix/cache-key.js';
 import type { EvalTarget } from '../../src/nix/evaluator.js';
-import { PRIORITY, type EvalItem, type ItemOutcome } from '../../src/nix/request.js';
+import { PRIORITY, type BaseTarget, type EvalItem, type ItemOutcome } from '../../src/nix/request.js';
 
-const base = { kind: 'flake', flake: 'path:/src/host', attrPath: ['nixosConfigurations', 'a'] } as const;
+const base: BaseTarget = { kind: 'flake', flake: 'path:/src/host', attrPath: ['nixosConfigurations', 'a'] };
 const program = ['/nixcheck/engine.nix', '/nixcheck/common.nix'];
 
 describe('cacheTargetOf (the first level of the key)', () => {
