@@ -1,19 +1,17 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { VERSION } from '../run/version.js';
 import { ambientInputs, type AmbientInputs } from './ambient-inputs.js';
+import { sha256, type CacheTarget } from './cache-key.js';
 import { arrayOf, isDependency, isObject, isString, nullable } from './cache-shapes.js';
 import { readCacheFile, writeCacheFile } from './cache-file.js';
 import { manifestHolds, recordManifest, type Dependency, type Manifest, type ScanMemo } from './dependency-manifest.js';
 import { FileHashCache } from './file-hash-cache.js';
 import { nixBinary } from './nix-cli.js';
 import { PathDigester, UntrackableRead } from './path-digest.js';
-import type { EvalTarget } from './evaluator.js';
 import type { ReportedReads } from './reported-reads.js';
-import type { EvalItem, ItemOutcome } from './request.js';
 import { gitTopLevel, hashSources, type FlakeScope } from './source-hash.js';
 
 /**
@@ -39,16 +37,6 @@ export interface CacheRecord<T> {
   value: T;
 }
 
-/** What the first level needs to know of a target. */
-export interface CacheTarget {
-  /** nixcheck's Nix program and every file it imports. */
-  program: readonly string[];
-  /** The target and the request: anything that decides the answer besides files. */
-  request: unknown;
-  /** A local flake: Nix copies its files, all of which are in the key. */
-  flakeSource?: { dir: string; scope: FlakeScope };
-}
-
 /** See EvaluationCache.environment. */
 export interface CacheEnvironment {
   ambient: AmbientInputs;
@@ -69,24 +57,9 @@ export interface CacheLookup<T> {
   flake?: { dir: string; scope: FlakeScope; fingerprint: string };
 }
 
-/** What the cache keys an evaluation of a target by; undefined for remote flakes, which are not cached. */
-export function cacheTargetOf(target: EvalTarget, program: readonly string[], request: unknown): CacheTarget | undefined {
-  if (!target.sourceDir) return undefined;
-  const scope = target.sourceScope ?? 'nix-git';
-  return { program, request, ...(scope === 'files' ? {} : { flakeSource: { dir: target.sourceDir, scope } }) };
-}
-
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'nixcheck');
-}
-
-function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-export function itemKey(item: EvalItem): string {
-  return sha256(JSON.stringify([item.variant, item.root, item.path, item.evidence, item.names ?? false, item.trace ?? false]));
 }
 
 /** Identify the Nix binary without running it: its resolved path, size and mtime. */
@@ -102,15 +75,6 @@ export async function nixFingerprint(binary: string): Promise<string> {
     }
   }
   return `missing:${binary}`;
-}
-
-/**
- * Timeouts depend on the machine, target errors can be transient (inputs, network), and
- * a process killed without Nix's own error (the OOM killer) says nothing about the config.
- */
-export function isCacheable(outcome: ItemOutcome): boolean {
-  if (outcome.status === 'value' || outcome.reason === 'throw') return true;
-  return outcome.reason === 'fatal' && outcome.error.startsWith('error:');
 }
 
 /** One cache directory, shared by the evaluations of a run (or of a long-lived API process). */

@@ -1,5 +1,6 @@
 import { unionDependencies } from './dependency-manifest.js';
-import { cacheTargetOf, defaultCacheDir, EvaluationCache, isCacheable, itemKey, type CacheEnvironment, type CacheLookup, type CacheRecord } from './eval-cache.js';
+import { cacheTargetOf, isCacheable, itemKey } from './cache-key.js';
+import { defaultCacheDir, EvaluationCache, type CacheEnvironment, type CacheLookup, type CacheRecord } from './eval-cache.js';
 import { isItemOutcome, isObject } from './cache-shapes.js';
 import { detectNix } from './nix-cli.js';
 import type { BaseTarget, EvalItem, ItemOutcome } from './request.js';

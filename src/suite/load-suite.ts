@@ -60,7 +60,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
     };
     for (const key of ['attr', 'flakeAttr'] as const) {
       const text = t[key];
-      if (text !== undefined) checked(() => parseAttrPath(text), [], key);
+      if (text !== undefined) checked(() => parseAttrPath(text), undefined, key);
     }
     if (t.modules) Object.assign(spec, { modules: t.modules.map((m, i) => checked(() => normalizeRef(m, suiteDir), m, 'modules', i)), suiteDir });
     if (t.lib) spec.lib = checked(() => normalizeRef(t.lib!, suiteDir), t.lib, 'lib');
@@ -74,6 +74,7 @@ export function buildSuite(source: YamlSource<RawSuite>): Suite {
     const location = at('name');
     const root = raw.path !== undefined ? 'config' : 'attr';
     const pathText = (raw.path ?? raw.attr)!;
+    // Stryker disable next-line ArrayDeclaration: kept only when parsing failed, and then the whole suite is rejected
     let path: PathSegment[] = [];
     try {
       path = parsePath(pathText);

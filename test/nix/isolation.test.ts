@@ -103,6 +103,47 @@ describe('isolate (what runs again after a unit)', () => {
     expect(r.outcomes.slice(1)).toEqual([1, 2].map((item) => ({ item, outcome: { status: 'error', error: 'evaluation was cancelled', reason: 'fatal' } })));
   });
 
+  it('fills what an answer leaves out: a missing path, no type, no evidence; and keeps evidence and declared as given', () => {
+    const evidence = { option: ['a'], subPath: [], isDefined: true, priority: 100, source: 'set', modulesPath: null, declarations: [], declarationPositions: [], definitions: [], overridden: [], overriddenKnown: null };
+    const r = isolate(unit([0, 1]), attempt([{ ok: true, value: null }, { ok: true, value: { exists: true, value: 0, type: 'int', evidence, declared: false } }]));
+    expect(r.outcomes).toEqual([
+      { item: 0, outcome: { status: 'value', exists: false, value: null, type: null, evidence: null, declared: null } },
+      { item: 1, outcome: { status: 'value', exists: true, value: 0, type: 'int', evidence, declared: false } },
+    ]);
+  });
+
+  it('refuses an attempt that left items unanswered although its process lived', () => {
+    expect(() => isolate(unit([0, 1]), attempt([ok(1), undefined]))).toThrow('a session attempt left items unanswered without dying');
+  });
+
+  it('gives a death Nix explained its message only, and nixcheck\'s own words about a death whole', () => {
+    const said = isolate(unit([0, 1]), attempt([ok(1), undefined], { death: { step: 1, cause: 'exit', text: 'error: stack overflow (possible infinite recursion)\n\n       … while evaluating the attribute \'x\'' } }));
+    expect(said.outcomes[1]).toEqual({ item: 1, outcome: { status: 'error', error: 'error: stack overflow (possible infinite recursion)', reason: 'fatal' } });
+
+    const text = 'nix exited (code 1) during evaluation without an error message:\nwarning: unknown setting\n\n       … while evaluating the attribute \'x\'';
+    const unsaid = isolate(unit([0]), attempt([undefined], { fresh: true, death: { step: 0, cause: 'exit', text } }));
+    expect(unsaid.outcomes).toEqual([{ item: 0, outcome: { status: 'error', error: text, reason: 'fatal' } }]);
+  });
+
+  it('takes only an exit\'s `error:` text as Nix\'s word: a later step that timed out stays a suspect', () => {
+    const r = isolate(unit([0, 1, 2]), attempt([ok(1), undefined, undefined], { death: { step: 1, cause: 'timeout', text: 'error: evaluation timed out' } }));
+    expect(r.outcomes.map((o) => o.item)).toEqual([0]);
+    expect(r.retry).toEqual([unit([1], { freshProcess: true }), unit([2])]);
+  });
+
+  it('counts only timeouts as stalling: another death on the first step starts the count again', () => {
+    const text = 'nix was killed by SIGKILL (out of memory?) during evaluation';
+    const r = isolate(unit([0, 1, 2], { stalled: 1 }), attempt([undefined, undefined, undefined], { fresh: true, death: { step: 0, cause: 'exit', text } }));
+    expect(r.outcomes).toEqual([{ item: 0, outcome: { status: 'error', error: text, reason: 'fatal' } }]);
+    expect(r.retry).toEqual([unit([1, 2])]);
+  });
+
+  it('pins a timeout while loading the target on the target, even in a process that ran others before (the time was its own)', () => {
+    const text = 'evaluation timed out after 1.0 s (the process group was killed)';
+    const r = isolate(unit([0, 1]), { items: [], fresh: false, traced: true, death: { step: 't', cause: 'timeout', text } });
+    expect(r).toEqual({ outcomes: [0, 1].map((item) => ({ item, outcome: { status: 'error', error: text, reason: 'timeout' } })), retry: [] });
+  });
+
   it('always ends: random deaths settle every item in finitely many attempts, each item exactly once', () => {
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

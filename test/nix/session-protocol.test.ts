@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMPACT_LINE_CHARS, PROGRAM_FILES, TranscriptParser, compactLines, flakeLine, itemLines, preludeLines, targetLines, traceSwitch, type SessionEvent, type StepResult } from '../../src/nix/session-protocol.js';
+import { COMPACT_LINE_CHARS, EVIDENCE_FILE, PROGRAM_FILES, PROGRAM_PATHS, READ_PROBE_FILE, TranscriptParser, compactLines, flakeLine, itemLines, preludeLines, targetLines, traceSwitch, type SessionEvent, type StepResult } from '../../src/nix/session-protocol.js';
 import { tokenize } from '../../src/evidence/nix-tokens.js';
 import { throwsText } from '../../src/match/throws-text.js';
 import { isolate } from '../../src/nix/isolation.js';
@@ -35,6 +35,13 @@ function failure(r: StepResult | undefined): string {
 }
 
 describe('the lines typed into the repl', () => {
+  it('read the files shipped beside this module', () => {
+    const nix = (file: string) => join(REPO, 'src', 'nix', file);
+    expect(READ_PROBE_FILE).toBe(nix('read-probe.nix'));
+    expect(EVIDENCE_FILE).toBe(nix('evidence.nix'));
+    expect(PROGRAM_PATHS).toEqual([nix('read-probe.nix'), nix('session.nix'), nix('common.nix'), nix('engine.nix'), nix('evidence.nix')]);
+  });
+
   it('are fixed Nix text: numbers and nixcheck\'s own names, never request data', () => {
     expect(preludeLines(NONCE).at(-1)!.endsWith(`"${NONCE}")`)).toBe(true);
     expect(flakeLine(1)).toBe('_f1 = _nc.flake 1');
@@ -46,6 +53,15 @@ describe('the lines typed into the repl', () => {
     expect(() => itemLines(NONCE, 3, [-1])).toThrow(/step number/);
     expect(() => preludeLines('a"; abort "x')).toThrow(/hex/);
     expect(() => targetLines(NONCE, 1.5)).toThrow(/step number/);
+  });
+
+  it('take only a nonce of hex digits, all of it, and only whole numbers from 0 up', () => {
+    for (const nonce of ['', 'x5eed', '5eedx', '5EED']) expect(() => preludeLines(nonce)).toThrow(`session nonce must be hex: ${nonce}`);
+    expect(() => new TranscriptParser('x5eed')).toThrow(/hex/);
+    expect(() => itemLines('x5eed', 0, [0])).toThrow(/hex/);
+    expect(flakeLine(0)).toBe('_f0 = _nc.flake 0');
+    expect(() => flakeLine(-1)).toThrow('not a step number: -1');
+    expect(() => itemLines(NONCE, 2 ** 53, [0])).toThrow(/step number/);
   });
 });
 
@@ -110,9 +126,11 @@ describe.each([
   ['nix-2.31.stderr', 'reconstructed: current Nix'],
   ['lix-2.93.stderr', 'reconstructed: Lix, colours on'],
 ])('reading a session transcript: %s (%s)', (file) => {
-  const { steps, ends, files } = parse(readFileSync(join(REPO, 'test', 'fixtures', 'repl-transcripts', file), 'utf8'));
+  // Parsed in each test, not while collecting them: mutation testing credits only code a test runs.
+  const read = () => parse(readFileSync(join(REPO, 'test', 'fixtures', 'repl-transcripts', file), 'utf8'));
 
   it('answers every step, each with its own value or its own error', () => {
+    const { steps, ends } = read();
     expect([...steps.keys()]).toEqual(['0:t', '0:0', '0:1', '0:2', '0:3', '0:4', '0:5', '0:6', '0:7', '1:t']);
     expect([...ends.keys()]).toEqual(['0:t', '0:7', '1:t']);
     expect(steps.get('0:t')).toEqual({ ok: true, value: true });
@@ -129,6 +147,7 @@ describe.each([
   });
 
   it('keeps the program\'s own traces, banners and notices out of error messages, and no colour codes in them', () => {
+    const { steps } = read();
     const traced = failure(steps.get('0:6'));
     expect(traced).toMatch(/^error:/);
     expect(nixErrorMessage(traced)).toBe('error: engine-fixture: traced then threw');
@@ -139,6 +158,7 @@ describe.each([
   });
 
   it('collects the files Nix says it evaluated', () => {
+    const { files } = read();
     expect(files).toContain('/home/user/nixcheck/src/nix/session.nix');
     expect(files.some((f) => /^\/nix\/store\/[a-z0-9]{32}-source\/flake\.nix$/.test(f))).toBe(true);
   });
@@ -146,10 +166,9 @@ describe.each([
 
 describe('what `throws:` sees of a step\'s error (Nix 2.8 with --show-trace, captured)', () => {
   // The capture's checkout is /home/user/nixcheck; here it is this one, whose frames are nixcheck's own.
-  const transcript = readFileSync(join(REPO, 'test', 'fixtures', 'repl-transcripts', 'nix-2.8.stderr'), 'utf8').replaceAll('/home/user/nixcheck/', `${REPO}/`);
-  const { steps } = parse(transcript);
-
   it('is the message and the frames in the configuration, without nixcheck\'s files or the lines it typed', () => {
+    const transcript = readFileSync(join(REPO, 'test', 'fixtures', 'repl-transcripts', 'nix-2.8.stderr'), 'utf8').replaceAll('/home/user/nixcheck/', `${REPO}/`);
+    const { steps } = parse(transcript);
     const [{ outcome }] = isolate({ target: 0, items: [1], freshProcess: false }, { target: { ok: true, value: true }, items: [steps.get('0:1')], fresh: false, traced: true }).outcomes;
     expect(outcome).toMatchObject({ status: 'error', error: 'error: engine-fixture: deliberate throw', reason: 'throw' });
     expect(throwsText(outcome as { error: string; trace: string })).toBe(
@@ -204,6 +223,48 @@ describe('TranscriptParser, defensively', () => {
     const parser = new TranscriptParser(NONCE);
     for (const line of [`trace: nixcheck:${NONCE}:begin:2:0`, `trace: nixcheck:${NONCE}:value:2:0:{}`, `trace: nixcheck:${NONCE}:begin:2:1`, 'error: stack overflow (possible infinite recursion)']) parser.line(line);
     expect(parser.inFlight()).toEqual({ unit: 2, step: 1, output: 'error: stack overflow (possible infinite recursion)' });
+  });
+
+  it('keeps every line a step printed before it died, and the output outside any step so far', () => {
+    const parser = new TranscriptParser(NONCE);
+    for (const line of ['banner one', 'banner two', `trace: nixcheck:${NONCE}:end:2:t`, 'warning: a', 'warning: b']) parser.line(line);
+    expect(parser.outsideOutput()).toBe('warning: a\nwarning: b');
+    expect(parser.inFlight()).toBeUndefined();
+    for (const line of [`trace: nixcheck:${NONCE}:begin:2:0`, 'trace: mine', 'error: stack overflow']) parser.line(line);
+    expect(parser.inFlight()).toEqual({ unit: 2, step: 0, output: 'trace: mine\nerror: stack overflow' });
+    expect(parser.outsideOutput()).toBe('warning: a\nwarning: b');
+  });
+
+  it('reads an answer marker without an answer as unreadable, and quotes at most 200 characters of one', () => {
+    const long = `{${'x'.repeat(300)}`;
+    const { steps } = parse([`trace: nixcheck:${NONCE}:begin:0:0`, `trace: nixcheck:${NONCE}:value:0:0`, `trace: nixcheck:${NONCE}:begin:0:1`, `trace: nixcheck:${NONCE}:value:0:1:${long}`, `trace: nixcheck:${NONCE}:end:0:1`].join('\n'));
+    expect(failure(steps.get('0:0'))).toBe('nixcheck could not read the answer Nix printed: ');
+    expect(failure(steps.get('0:1'))).toBe(`nixcheck could not read the answer Nix printed: {${'x'.repeat(199)}`);
+  });
+
+  it('hands over each read Nix reports as its own event, whitespace around it dropped, never as a step\'s output', () => {
+    const parser = new TranscriptParser(NONCE);
+    expect(parser.line(`trace: nixcheck:${NONCE}:begin:0:0`)).toEqual([]);
+    expect(parser.line("  evaluating file '/src/host.nix' ")).toEqual([{ kind: 'read', report: { evaluated: '/src/host.nix' } }]);
+    expect(parser.line("copied source '/src/host' -> '/nix/store/abc-source'")).toEqual([{ kind: 'read', report: { copied: '/src/host', to: '/nix/store/abc-source' } }]);
+    expect(parser.line('error: boom')).toEqual([]);
+    expect(parser.line(`trace: nixcheck:${NONCE}:end:0:0`)).toEqual([
+      { kind: 'step', unit: 0, step: 0, result: { ok: false, error: 'error: boom' } },
+      { kind: 'end', unit: 0, step: 0, output: '' },
+    ]);
+  });
+
+  it('takes an answer only for the step in flight: not another unit\'s, not with no step begun', () => {
+    const { steps } = parse(
+      [`trace: nixcheck:${NONCE}:value:0:0:{"value":"early"}`, `trace: nixcheck:${NONCE}:begin:0:0`, `trace: nixcheck:${NONCE}:value:1:0:{"value":"other unit"}`, 'error: step 0 of unit 0 failed', `trace: nixcheck:${NONCE}:end:0:0`].join('\n'),
+    );
+    expect([...steps.keys()]).toEqual(['0:0']);
+    expect(failure(steps.get('0:0'))).toBe('error: step 0 of unit 0 failed');
+  });
+
+  it('hands every line from outside a step to the end marker', () => {
+    const { ends } = parse(['Welcome to Nix', 'Failed tcsetattr(TCSADRAIN): Inappropriate ioctl for device', `trace: nixcheck:${NONCE}:end:0:t`].join('\n'));
+    expect(ends.get('0:t')).toBe('Welcome to Nix\nFailed tcsetattr(TCSADRAIN): Inappropriate ioctl for device');
   });
 
   it('reads markers behind a log prefix and carriage returns', () => {

@@ -12,15 +12,24 @@ async function loadText(text: string) {
   return { file, load: () => loadSuite(file) };
 }
 
-async function errorOf(text: string): Promise<string> {
+async function rejection(text: string): Promise<InputError> {
   const { load } = await loadText(text);
   try {
     await load();
   } catch (err) {
     expect(err).toBeInstanceOf(InputError);
-    return (err as Error).message;
+    return err as InputError;
   }
   throw new Error('expected the suite to be rejected');
+}
+
+async function errorOf(text: string): Promise<string> {
+  return (await rejection(text)).message;
+}
+
+/** Line and column of each problem, in the order reported. */
+async function problemPlaces(text: string): Promise<[number | undefined, number | undefined][]> {
+  return (await rejection(text)).problems.map((p) => [p.location?.line, p.location?.column]);
 }
 
 describe('loading suites', () => {
@@ -30,9 +39,9 @@ describe('loading suites', () => {
         'suite: demo',
         'targets: [{ host: laptop }, { host: desktop }]',
         'cases:',
-        '  - name: kptr',
-        '    path: boot.kernel.sysctl."kernel.kptr_restrict"',
-        '    gte: 1',
+        '  -   name: kptr',
+        '      path: boot.kernel.sysctl."kernel.kptr_restrict"',
+        '      gte: 1',
         '  - name: with override',
         '    target: { file: ./t.nix, attr: result }',
         '    with: { kernelcore.security.hardening.enable: true, "boot.kernel.sysctl.\\"a.b\\"": 1 }',
@@ -48,8 +57,11 @@ describe('loading suites', () => {
       path: ['boot', 'kernel', 'sysctl', 'kernel.kptr_restrict'],
       targets: [{ host: 'laptop' }, { host: 'desktop' }],
       matchers: { gte: 1 },
-      location: { line: 4 },
+      location: { file, line: 4, column: 13 },
+      withPriority: 100,
+      with: null,
     });
+    expect(suite.cases[0]).not.toHaveProperty('skip');
     expect(suite.cases[1]).toMatchObject({
       root: 'attr',
       path: ['options', 'x', 'isDefined'],
@@ -120,8 +132,59 @@ describe('loading suites', () => {
     expect(message).toMatch(/suite\.yaml:5:\d+: trailing "\." in "trailing\."/);
   });
 
-  it('rejects a `with` that sets a value and something below it', () => {
-    expect(() => expandWith({ 'a.b': 1, 'a.b.c': 2 })).toThrow(/also something below it/);
-    expect(() => expandWith({ 'a.b': 1, 'a."b"': 2 })).toThrow(/twice/);
+  it('rejects a `with` that sets a value and something below it, naming the value\'s path', () => {
+    expect(() => expandWith({ 'a.b': 1, 'a.b.c.d': 2 })).toThrow('`with` sets a.b and also something below it');
+    expect(() => expandWith({ 'a.b': null, 'a.b.c': 2 })).toThrow('`with` sets a.b and also something below it');
+    expect(() => expandWith({ 'a.b': [1], 'a.b.c': 2 })).toThrow('`with` sets a.b and also something below it');
+    expect(() => expandWith({ 'a.b': 1, 'a."b"': 2 })).toThrow('`with` sets a."b" twice');
+  });
+
+  it('names the suite in a file it cannot read', async () => {
+    const file = join(tempDir(), 'missing.yaml');
+    await expect(loadSuite(file)).rejects.toThrow(`cannot read suite ${file}: `);
+  });
+
+  it('says which suite has errors, above its problems', async () => {
+    const { message } = await rejection(['cases:', '  - name: a', '    path: x', '    equals: 1'].join('\n'));
+    expect(message).toMatch(/^suite \S*suite\.yaml has errors\n  \S*suite\.yaml:2:\d+: no target/);
+  });
+
+  it('lists every matcher a case without one could use', async () => {
+    expect(await errorOf(['targets: [{ host: a }]', 'cases:', '  - name: a', '    path: x'].join('\n'))).toMatch(/: no matcher: add one of equals, oneOf, contains, (\w+, )+throws$/m);
+  });
+
+  it('keeps a skipped case\'s reason, and needs no matcher for it', async () => {
+    const { load } = await loadText(['targets: [{ host: a }]', 'cases:', '  - name: a', '    path: x', '    skip: not on this release'].join('\n'));
+    expect((await load()).cases[0]).toMatchObject({ skip: 'not on this release', matchers: {} });
+  });
+
+  it('resolves the modules and lib of a modules target against the suite\'s directory, and keeps flake references', async () => {
+    const { load, file } = await loadText(['targets:', '  - modules: [ ./m.nix, "nixpkgs#nixosModules.x" ]', '    lib: ../lib', 'cases:', '  - name: a', '    path: x', '    equals: 1'].join('\n'));
+    const dir = join(file, '..');
+    expect((await load()).cases[0]!.targets).toEqual([{ modules: [join(dir, 'm.nix'), 'nixpkgs#nixosModules.x'], lib: join(dir, '..', 'lib'), suiteDir: dir }]);
+  });
+
+  it('names the line and column of each bad module reference and lib, in the suite\'s and in a case\'s target', async () => {
+    expect(
+      await problemPlaces(
+        ['targets:', '  - modules: [ ./a.nix, nixpkgs ]', '    lib: "lib.nix#"', 'cases:', '  - name: x', '    path: a', '    equals: 1', '    target:', '      modules: [ nixpkgs ]', '      lib: nixpkgs'].join('\n'),
+      ),
+    ).toEqual([
+      [2, 25],
+      [3, 10],
+      [9, 18],
+      [10, 12],
+    ]);
+  });
+
+  it('names the line of a bad attribute path of a suite target written over several lines', async () => {
+    expect(await problemPlaces(['targets:', '  - host: a', '  - file: ./t.nix', '    attr: "a..b"', 'cases:', '  - name: x', '    path: y', '    equals: 1'].join('\n'))).toEqual([[4, 11]]);
+  });
+
+  it('names the line of a bad `attr:` of a case, and of a bad `with:`', async () => {
+    expect(await problemPlaces(['targets: [{ host: a }]', 'cases:', '  - name: x', '    attr: "a..b"', '    equals: 1', '  - name: y', '    path: z', '    equals: 1', '    with: { a: 1, a.b: 2 }'].join('\n'))).toEqual([
+      [4, 11],
+      [9, 11],
+    ]);
   });
 });
