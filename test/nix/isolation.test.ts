@@ -29,6 +29,14 @@ describe('isolate (what runs again after a unit)', () => {
     expect(r.outcomes).toEqual([{ item: 7, outcome: { status: 'error', error: 'error: boom 7', reason: 'throw' } }]);
   });
 
+  it('gives an error evaluated again with traces switched on its trace, in a session run without --show-trace', () => {
+    const r = isolate(unit([7, 8]), attempt([{ ok: false, error: boom7, traced: true }, failed('error: boom 8')], { traced: false }));
+    expect(r.outcomes).toEqual([
+      { item: 7, outcome: { status: 'error', error: 'error: boom 7', trace: boom7, reason: 'throw' } },
+      { item: 8, outcome: { status: 'error', error: 'error: boom 8', reason: 'throw' } },
+    ]);
+  });
+
   it('gives an error in nixcheck\'s own words no trace', () => {
     const r = isolate(unit([0]), attempt([failed('Nix printed no answer for this step')]));
     expect(r.outcomes).toEqual([{ item: 0, outcome: { status: 'error', error: 'Nix printed no answer for this step', reason: 'throw' } }]);

@@ -48,7 +48,7 @@ describe('the lines typed into the repl', () => {
     expect(targetLines(NONCE, 3, [0, 1])).toEqual(['_u = _nc.load 3 [ _f0 _f1 ]', '_nc.ready 3 _u', `builtins.trace "nixcheck:${NONCE}:end:3:t" null`]);
     expect(targetLines(NONCE, 4)[0]).toBe('_u = _nc.load 4 [ ]');
     expect(itemLines(NONCE, 3, [0, 1])).toEqual(['_nc.item 3 _u 0', '_nc.item 3 _u 1', `builtins.trace "nixcheck:${NONCE}:end:3:1" null`]);
-    expect(itemLines(NONCE, 3, [4, 2])).toEqual(['_nc.item 3 _u 4', '_nc.item 3 _u 2', `builtins.trace "nixcheck:${NONCE}:end:3:2" null`]);
+    expect(itemLines(NONCE, 3, [4, 2, 7])).toEqual(['_nc.item 3 _u 4', '_nc.item 3 _u 2', '_nc.item 3 _u 7', `builtins.trace "nixcheck:${NONCE}:end:3:7" null`]);
     expect(itemLines(NONCE, 3, [])).toEqual([]);
     expect(() => itemLines(NONCE, 3, [-1])).toThrow(/step number/);
     expect(() => preludeLines('a"; abort "x')).toThrow(/hex/);
@@ -74,11 +74,13 @@ describe('switching traces on and off in the repl', () => {
     ['2.24.10', ':te'],
     ['2.91.1', ':te'], // Lix
     ['3.6.2', ':te'], // Determinate Nix's own version, when it comes first
+    ['3.1.0', ':te'],
+    ['12.0', ':te'],
   ])('Nix %s: %s', (version, command) => {
     expect(traceSwitch(version)).toEqual({ on: `${command} true`, off: `${command} false` });
   });
 
-  it.each(['2.5.1', '2.3.16', '1.11', 'unknown'])('Nix %s: none (a process with --show-trace instead)', (version) => {
+  it.each(['2.5.1', '2.3.16', '1.11', 'unknown', 'nix 2.8.0'])('Nix %s: none (a process with --show-trace instead)', (version) => {
     expect(traceSwitch(version)).toBeUndefined();
   });
 });
@@ -109,6 +111,12 @@ describe('the program typed in at the start of a session', () => {
     expect(tokens(compact)).toEqual(tokens(text(file)));
     for (const line of compact.split('\n')) expect(line.length).toBeLessThanOrEqual(COMPACT_LINE_CHARS);
     expect(compact.split('\n').length).toBeLessThan(text(file).split('\n').length / 3);
+  });
+
+  it('joins a line when the joined line is the width exactly, not when it is one more', () => {
+    const a = 'a'.repeat(200);
+    expect(compactLines(`${a}\n${'b'.repeat(COMPACT_LINE_CHARS - 201)}`).split('\n')).toHaveLength(1);
+    expect(compactLines(`${a}\n${'b'.repeat(COMPACT_LINE_CHARS - 200)}`).split('\n')).toHaveLength(2);
   });
 
   it('drops comment lines and blank lines, and joins the rest up to the width', () => {
