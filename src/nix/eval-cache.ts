@@ -124,7 +124,6 @@ export class EvaluationCache {
       }),
     );
     const hit = this.records(key, readValue).find((r) => manifestHolds(r.dependencies, digester));
-    await this.files.save();
     return {
       key,
       ...(hit ? { hit } : {}),
@@ -162,6 +161,7 @@ export class EvaluationCache {
   async remember<T>(lookup: CacheLookup<T>, program: readonly string[], reads: ReportedReads, startedAt: number, value: T, readValue: (value: unknown) => T | undefined): Promise<void> {
     const manifest = await this.manifest(lookup, program, reads, startedAt);
     if (manifest.cacheable) await this.store(lookup.key, { dependencies: manifest.dependencies, nixVersion: null, value }, readValue);
+    await this.saveFileHashes();
   }
 
   /**
@@ -182,7 +182,14 @@ export class EvaluationCache {
     const superseded = new Set([deps(record), ...(options.replaces ? [deps(options.replaces)] : [])]);
     const others = stored.filter((r) => !superseded.has(deps(r)));
     await writeCacheFile(join(this.dir, `${key}.json`), { format: FORMAT, records: [first, ...others].slice(0, MAX_RECORDS) });
-    await this.files.save();
+  }
+
+  /**
+   * Remember the content hashes computed so far (lookups and manifests hash files), for
+   * the next run: once, after the lookups and stores of an evaluation, not per target.
+   */
+  saveFileHashes(): Promise<void> {
+    return this.files.save();
   }
 
   /** The records stored under `key` that have the expected shape. */

@@ -99,7 +99,10 @@ export class Evaluator {
       results[index] = { outcomes: l.outcomes, fromCache: l.fromCache, processes: 0, durationMs: performance.now() - started, nixVersion: l.cache?.hit?.nixVersion ?? null };
       options.onTargetEnd?.(index, results[index]);
     });
-    if (toEvaluate.length === 0) return results;
+    if (toEvaluate.length === 0) {
+      await this.cache?.saveFileHashes();
+      return results;
+    }
 
     const nix = await detectNix();
     const wanted = options.traceWanted;
@@ -133,6 +136,7 @@ export class Evaluator {
       },
     );
     await Promise.all(stored);
+    await this.cache?.saveFileHashes();
     return results;
   }
 

@@ -162,6 +162,7 @@ export async function collectOptionInventory(target: ResolvedTarget, options: In
 
   const cacheTarget = options.cache && cacheTargetOf(target.evalTarget, INVENTORY_FILES, request());
   const lookup = cacheTarget ? await options.cache!.lookup(cacheTarget, readRawInventory) : undefined;
+  await options.cache?.saveFileHashes();
   if (lookup?.hit) return answer(lookup.hit.value);
 
   for (;;) {

@@ -11,18 +11,31 @@ import { makeTempDir } from '../process/temp.js';
  * next run to trip over), and the error names the file.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
+  const tmp = temporarySibling(path);
   const untrack = trackTempPath(tmp);
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, data);
+    // The directory is created only when the write says it is missing: hundreds of cache
+    // records a run go into one that exists.
+    await writeFile(tmp, data).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(tmp, data);
+    });
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {});
-    throw new Error(`cannot write ${path}: ${(err as Error).message}`);
+    throw writeError(path, err);
   } finally {
     untrack();
   }
+}
+
+function temporarySibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
+}
+
+function writeError(path: string, err: unknown): Error {
+  return new Error(`cannot write ${path}: ${(err as Error).message}`);
 }
 
 /** One file of a report set: its name in the report directory and how to render it. */
