@@ -79,7 +79,14 @@ interface Context {
   line?: number;
 }
 
-const NOT_CONFIG: Context = { path: null, wrappers: [], branches: [], moduleRoot: false };
+const NOT_CONFIG: Context = {
+  path: null,
+  // Stryker disable next-line ArrayDeclaration: no context without a config path (null, or a module list's) records an assignment
+  wrappers: [],
+  branches: [],
+  // Stryker disable next-line BooleanLiteral: bindingContext asks no context without a config path whether it is a module's root
+  moduleRoot: false,
+};
 
 /** What an expression turned out to be, for the assignment it is the value of. */
 interface Shape {
@@ -89,6 +96,11 @@ interface Shape {
 }
 
 const OPAQUE: Shape = { block: false, opaque: true };
+const BLOCK: Shape = {
+  block: true,
+  // Stryker disable next-line BooleanLiteral: a block's opaqueness is never read (record and list test block first)
+  opaque: false,
+};
 
 /** Every config assignment in a Nix file, by line; an empty list when the text cannot be read as Nix. */
 export function findAssignments(source: string): Assignment[] {
@@ -125,11 +137,13 @@ class Parser {
 
   private next(): Token {
     const t = this.tokens[this.i++];
+    // Stryker disable next-line StringLiteral: findAssignments discards every error's message
     if (!t) throw new Error('unexpected end of file');
     return t;
   }
 
   private expect(text: string): void {
+    // Stryker disable next-line StringLiteral,LogicalOperator,OptionalChaining: findAssignments discards every error, a TypeError past the end as well
     if (!this.is(text)) throw new Error(`expected ${text} at line ${this.peek()?.line ?? 'end'}`);
     this.i++;
   }
@@ -200,6 +214,7 @@ class Parser {
   /** Index of the token closing the bracket at `open`. */
   private matching(open: number): number {
     let depth = 0;
+    // Stryker disable next-line EqualityOperator: one token past the end throws a TypeError instead, and findAssignments discards every error
     for (let k = open; k < this.tokens.length; k++) {
       const t = this.tokens[k]!;
       if (t.text === '{' || t.text === '[' || t.text === '(') depth++;
@@ -208,13 +223,18 @@ class Parser {
         if (depth === 0) return k;
       }
     }
+    // Stryker disable next-line StringLiteral: findAssignments discards every error's message
     throw new Error('unbalanced brackets');
   }
 
   private skipFormals(): void {
     if (this.peek()!.kind === 'id') {
       this.i++;
-      if (this.is('@')) this.i = this.matching(this.i + 1) + 1;
+      if (this.is('@')) {
+        // Stryker disable next-line ArithmeticOperator: the name and `@` before the `{` are no brackets, so a scan from either closes at the same token
+        const brace = this.i + 1;
+        this.i = this.matching(brace) + 1;
+      }
     } else {
       this.i = this.matching(this.i) + 1;
       if (this.is('@')) this.i += 2;
@@ -228,6 +248,7 @@ class Parser {
     const operands = [start];
     const ops: string[] = [];
     this.skipApplication();
+    // Stryker disable next-line StringLiteral: any text that is no operator stands for the end of the text here
     while (BINARY.has(this.peek()?.text ?? '')) {
       ops.push(this.next().text);
       operands.push(this.i);
@@ -281,7 +302,7 @@ class Parser {
     }
     const head = this.i;
     const name = this.lastName();
-    if (name !== undefined && !this.atEnd()) {
+    if (!this.atEnd()) {
       const priority = PRIORITY_WRAPPERS.get(name);
       if (priority !== undefined) return this.lastArgument(this.wrap(ctx, priority));
       if (name === 'mkOverride') {
@@ -307,14 +328,17 @@ class Parser {
     return this.lastArgument(ctx);
   }
 
-  /** The name a reference ends in (`lib.mkIf` -> mkIf), consuming it; undefined for anything else. */
-  private lastName(): string | undefined {
+  /**
+   * The name a reference ends in (`lib.mkIf` -> mkIf), consuming it. Any other token's text
+   * is returned as it is: it names no wrapper (a string's text has its quotes).
+   */
+  private lastName(): string {
     let t = this.next();
     while (this.is('.')) {
       this.i++;
       t = this.next();
     }
-    return t.kind === 'id' ? t.text : undefined;
+    return t.text;
   }
 
   /** One atom as the value (a wrapper's last argument); anything after it makes the value unknown. */
@@ -353,7 +377,7 @@ class Parser {
       } else {
         this.bindings(inner, '}');
         this.expect('}');
-        if (!selected) return this.record(ctx, { block: true, opaque: false });
+        if (!selected) return this.record(ctx, BLOCK);
       }
       this.skipSelectionTail();
       return this.record(ctx, OPAQUE);
@@ -417,6 +441,7 @@ class Parser {
     if (ctx.moduleRoot) {
       if (first === 'config') return { ...ctx, path: [...ctx.path, ...names.slice(1)], moduleRoot: false, line };
       if (first === 'imports' || first === 'require') return { ...NOT_CONFIG, path: MODULE_LIST, line };
+      // Stryker disable next-line StringLiteral: any text that is no module attribute stands for a computed name here
       if (MODULE_META.has(first ?? '')) return NOT_CONFIG;
     }
     return { ...ctx, path: [...ctx.path, ...names], moduleRoot: false, line };

@@ -32,9 +32,10 @@ export function tokenize(source: string): Token[] {
     if (ch === '\n' || ch === ' ' || ch === '\t' || ch === '\r') {
       advance(1);
     } else if (ch === '#') {
-      while (i < source.length && source[i] !== '\n') i++;
+      i = endOfLine(source, i);
     } else if (rest.startsWith('/*')) {
       const end = source.indexOf('*/', i + 2);
+      // Stryker disable next-line EqualityOperator: a `*/` found is at i + 2 or later, never at 0
       advance((end < 0 ? source.length : end + 2) - i);
     } else if (ch === '"') {
       const start = line;
@@ -98,12 +99,14 @@ function scanString(source: string, start: number): { length: number; value?: st
 
 function scanIndentedString(source: string, start: number): number {
   let i = start + 2;
+  // Stryker disable next-line EqualityOperator: at the source's end nothing starts, so one more turn only steps past it
   while (i < source.length) {
     if (source.startsWith("'''", i) || source.startsWith("''$", i) || source.startsWith("''\\", i)) i += 3;
     else if (source.startsWith("''", i)) return i + 2 - start;
     else if (source.startsWith('${', i)) i += 2 + skipBalanced(source, i + 2);
     else i++;
   }
+  // Stryker disable next-line ArithmeticOperator: unterminated, it runs to the source's end, where every caller cuts a longer length
   return source.length - start;
 }
 
@@ -111,17 +114,26 @@ function scanIndentedString(source: string, start: number): number {
 function skipBalanced(source: string, start: number): number {
   let depth = 1;
   let i = start;
-  while (i < source.length && depth > 0) {
+  while (
+    // Stryker disable next-line EqualityOperator: one more turn at the source's end steps past it, and every caller cuts a longer length there
+    i < source.length &&
+    depth > 0
+  ) {
     const ch = source[i]!;
     if (ch === '"') i += scanString(source, i).length;
     else if (source.startsWith("''", i)) i += scanIndentedString(source, i);
-    else if (ch === '#') {
-      while (i < source.length && source[i] !== '\n') i++;
-    } else {
+    else if (ch === '#') i = endOfLine(source, i);
+    else {
       if (ch === '{') depth++;
       else if (ch === '}') depth--;
       i++;
     }
   }
   return i - start;
+}
+
+/** Index of the newline that ends the line `i` is on; the source's length on its last line. */
+function endOfLine(source: string, i: number): number {
+  const newline = source.indexOf('\n', i);
+  return newline === -1 ? source.length : newline;
 }

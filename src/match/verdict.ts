@@ -14,9 +14,9 @@ export function isSysctlPath(path: readonly PathSegment[]): boolean {
 }
 
 function observe(outcome: ItemOutcome): Observed {
-  return outcome.status === 'value'
-    ? { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type }
-    : { kind: 'error', error: outcome.error, trace: outcome.trace };
+  if (outcome.status === 'value') return { kind: 'value', exists: outcome.exists, value: outcome.value, type: outcome.type };
+  // Stryker disable next-line StringLiteral: judge matches an error only against throws, and match tells a value by its kind alone
+  return { kind: 'error', error: outcome.error, trace: outcome.trace };
 }
 
 /**
@@ -31,6 +31,7 @@ export function judge(matchers: MatcherSpec, outcome: ItemOutcome, path: readonl
   }
   const result = match(matchers, observe(outcome), { numericStrings: root === 'config' && isSysctlPath(path) });
   if (result.pass) return { verdict: 'pass', expected };
+  // Stryker disable next-line ConditionalExpression: an error outcome has no declared field, so the rest is false for it anyway
   const undeclared = outcome.status === 'value' && !outcome.exists && outcome.declared === false;
   return { verdict: 'fail', expected, message: undeclared ? `${result.reason} (no option is declared at this path)` : result.reason };
 }

@@ -170,11 +170,12 @@ function localCopyOf(file: string, roots: readonly string[]): string | undefined
   return roots.map((root) => join(root, inStore.slice(slash + 1))).find((local) => existsSync(local));
 }
 
+/** The text of a file; undefined when it cannot be read. */
 function readSource(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    return undefined;
+    // Unreadable: no text (the caller says which file).
   }
 }
 

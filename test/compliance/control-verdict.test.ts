@@ -61,6 +61,13 @@ describe('judgeCheck', () => {
     expect(judgeCheck(sysctl, value('2'), undefined).status).toBe('pass');
     expect(judgeCheck(check('s', { matchers: { equals: 2 } }), value('2'), undefined).status).toBe('fail');
   });
+
+  it('a throws matcher fails on a value that was read, a documented default too', () => {
+    const throws = check('a', { matchers: { throws: '' } });
+    const succeeded = { status: 'fail', reason: 'evaluation succeeded, but an error was expected' };
+    expect(judgeCheck(throws, value(true), undefined)).toMatchObject({ ...succeeded, value: true, valueSource: 'unknown' });
+    expect(judgeCheck({ ...throws, whenAbsent: { value: 1, note: 'kernel default' } }, missing(true), undefined)).toMatchObject({ ...succeeded, value: 1, valueSource: 'documented-default' });
+  });
 });
 
 /** Results by check, for controlVerdict. */

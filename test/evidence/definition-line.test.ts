@@ -186,6 +186,18 @@ describe('the line of a definition: what the count of definitions rules out', ()
     expect(choose(text, { ...query, definitionsInFile: undefined })).toEqual({ candidates: [2, 3] });
   });
 
+  it("the elements of an mkMerge at the option's own path are its definitions: the count rules out a conditional one", () => {
+    const text = `{ lib, c, ... }: {
+  s = lib.mkMerge [
+    { k = 1; }
+    (lib.mkIf c { k = 1; })
+  ];
+}`;
+    const query = { path: ['s', 'k'], optionDepth: 1, priority: 100, value: 1 };
+    expect(choose(text, { ...query, definitionsInFile: 1 })).toEqual({ line: 3 });
+    expect(choose(text, query)).toEqual({ candidates: [3, 4] });
+  });
+
   it('assignments to other options do not count', () => {
     const text = `{ lib, c, ... }: lib.mkMerge [
   { s.k = 1; t = 2; }
@@ -215,6 +227,11 @@ describe('the line of a definition: more values', () => {
     const text = '{ ... }: {\n  l = [ 10 11 ];\n}';
     expect(choose(text, { path: ['l', 1], optionDepth: 1, priority: 100, value: 99 })).toEqual({});
     for (const key of ['0x1', ' 1', '1e0', '1 ', '+1']) expect(choose(text, { path: ['l', key], optionDepth: 1, priority: 100, value: 11 }), key).toEqual({});
+  });
+
+  it('a key below the path that is an index past the end of a list has no part of the value', () => {
+    expect(choose('{ x, ... }: { s.a."1" = x; }', { path: ['s'], priority: 100, value: { a: [1, 2] } })).toEqual({ line: 1 });
+    expect(choose('{ x, ... }: { s.a."2" = x; }', { path: ['s'], priority: 100, value: { a: [1, 2] } })).toEqual({});
   });
 
   it('a string has no attributes, and null has none', () => {

@@ -151,6 +151,8 @@ describe('assignments: what is not config', () => {
   b = with x; mkForce 2;
   c = assert a; 3;
 }`)).toEqual(['2 b = 2 @50/1', '3 c = 3']);
+    expect(scan('with lib; { a = mkForce 1; }')).toEqual(['1 a = 1 @50/1']);
+    expect(scan('{ a = (with lib; 1); b = (assert true; 2); }')).toEqual(['1 a = 1', '1 b = 2']);
   });
 
   it('attribute sets that are not config: let bindings, function arguments, a selection from a set', () => {
@@ -298,21 +300,34 @@ describe('assignments: branches', () => {
       ['a.b', '-@1'],
       ['a.d.e', '-@1 c@1 c@3'],
     ]);
-    // Every branch opened is a new one.
-    expect(new Set(found.flatMap((a) => a.branches.map((b) => b.id))).size).toBe(4);
+    // Every branch opened is a new one, numbered from 1 in the order they open (0 is no branch's).
+    expect(found.map((a) => a.branches.map((b) => b.id))).toEqual([[1], [2, 3], [1], [2, 3, 4]]);
   });
 
   it('an mkMerge applied to more than its list leaves the value unknown', () => {
     expect(scan('{ lib, ... }: { a = lib.mkMerge [ { b = 1; } ] x; }')).toEqual(['1 a {}', '1 a', '1 a.b = 1']);
     expect(scan('{ lib, ... }: { a = lib.mkMerge x; }')).toEqual(['1 a']);
   });
+
+  it('a list given to any other function holds no branches: its sets are no config', () => {
+    expect(scan('{ f, ... }: { a = f [ { b = 1; } ]; c = f [ ]; }')).toEqual(['1 a', '1 c']);
+  });
+
+  it('a rec set is one operand of //, as a set is', () => {
+    expect(scan('{ x = rec { a = 1; } // { b = 2; }; }')).toEqual(['1 x {}', '1 x {}', '1 x.a = 1', '1 x.b = 2']);
+  });
 });
 
 describe('assignments: text it cannot read as Nix', () => {
   it('gives no assignments for text that ends early or is unbalanced', () => {
-    for (const text of ['{ a = 1;', '{ a = ', '{ a = (1; }', '{ a = [ 1 ; }', '{ ... }: { a = { b = 1; ; }', '{ a = if x then 1; }', 'x:', '{ a }:']) {
+    for (const text of ['{ a = 1;', '{ a = ', '{ a = (1; }', '{ a = [ 1 ; }', '{ ... }: { a = { b = 1; ; }', '{ a = if x then 1; }', 'x:', '{ a }:', '{ a = 1; } // { }.', '{ a : 1; }']) {
       expect(findAssignments(text), text).toEqual([]);
     }
+  });
+
+  it('tolerates a prefix operator that ends the text: an operand, a minus as a `!` (no number follows it)', () => {
+    expect(scan('{ a = 1; } // -')).toEqual(['1 a = 1']);
+    expect(scan('{ a = 1; } // !')).toEqual(['1 a = 1']);
   });
 
   it('reads what Nix reads: tokens of strings and comments are not code', () => {

@@ -68,6 +68,7 @@ describe('tokenize', () => {
     // `/*/` opens a comment; its `*/` is not the end.
     expect(tokens('a /*/ b */ c')).toEqual(['id a', 'id c']);
     expect(tokens('# only')).toEqual([]);
+    expect(lines('#\nx')).toEqual(['x@2']);
   });
 
   it('gives every token the line it starts on', () => {

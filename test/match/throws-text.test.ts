@@ -77,6 +77,11 @@ describe('what throws: sees, line by line', () => {
     expect(throwsText({ error: 'error: boom', trace })).toBe(['error: boom', '', '       … while evaluating y', `       at ${packagePath('src')}/other.nix:3:4:`].join('\n'));
   });
 
+  it("drops a frame whose position is in the lines nixcheck types into nix repl («string»)", () => {
+    const trace = ['error: boom', '       … while evaluating x', '       at «string»:1:2:', '       … while evaluating y', '       at /etc/nixos/x.nix:3:4:'].join('\n');
+    expect(throwsText({ error: 'error: boom', trace })).toBe(['error: boom', '       … while evaluating y', '       at /etc/nixos/x.nix:3:4:'].join('\n'));
+  });
+
   it('keeps a line that only contains a frame marker, or a position that is not alone on its line', () => {
     const trace = [`error: expected … here`, `       at ${OWN}:1:2:`, '       … while evaluating z', `       called at ${OWN}:1:2:`, '       … while evaluating w', `       at ${OWN}:1:2: more`].join('\n');
     expect(throwsText({ error: 'x', trace })).toBe(trace);

@@ -151,6 +151,11 @@ describe('recordManifest', () => {
     expect(reason(reads([`${STORE}/${name}`]), context({ coveredRoots: [root] }))).toBeUndefined();
   });
 
+  it('the name of a store path ends at its first slash, even where it is empty: what follows is the path in a root', () => {
+    const root = tree({ 'x.nix': 'builtins.currentTime' });
+    expect(reason(reads([`${STORE}//x.nix`]), context({ coveredRoots: [root] }))).toMatch(/may read what no path in it names: builtins\.currentTime/);
+  });
+
   it('an error that is no untrackable read is not hidden', () => {
     const broken = { file: () => { throw new TypeError('broken'); }, tree: () => { throw new TypeError('broken'); }, lastModified: () => { throw new TypeError('broken'); } } as unknown as PathDigester;
     const root = tree({ 'a.nix': '1' });
