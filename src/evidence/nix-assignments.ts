@@ -214,7 +214,6 @@ class Parser {
   /** Index of the token closing the bracket at `open`. */
   private matching(open: number): number {
     let depth = 0;
-    // Stryker disable next-line EqualityOperator: one token past the end throws a TypeError instead, and findAssignments discards every error
     for (let k = open; k < this.tokens.length; k++) {
       const t = this.tokens[k]!;
       if (t.text === '{' || t.text === '[' || t.text === '(') depth++;

@@ -35,7 +35,6 @@ export function tokenize(source: string): Token[] {
       i = endOfLine(source, i);
     } else if (rest.startsWith('/*')) {
       const end = source.indexOf('*/', i + 2);
-      // Stryker disable next-line EqualityOperator: a `*/` found is at i + 2 or later, never at 0
       advance((end < 0 ? source.length : end + 2) - i);
     } else if (ch === '"') {
       const start = line;
@@ -99,7 +98,6 @@ function scanString(source: string, start: number): { length: number; value?: st
 
 function scanIndentedString(source: string, start: number): number {
   let i = start + 2;
-  // Stryker disable next-line EqualityOperator: at the source's end nothing starts, so one more turn only steps past it
   while (i < source.length) {
     if (source.startsWith("'''", i) || source.startsWith("''$", i) || source.startsWith("''\\", i)) i += 3;
     else if (source.startsWith("''", i)) return i + 2 - start;
@@ -115,7 +113,6 @@ function skipBalanced(source: string, start: number): number {
   let depth = 1;
   let i = start;
   while (
-    // Stryker disable next-line EqualityOperator: one more turn at the source's end steps past it, and every caller cuts a longer length there
     i < source.length &&
     depth > 0
   ) {

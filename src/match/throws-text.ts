@@ -22,7 +22,6 @@ export function throwsText(error: { error: string; trace?: string }): string {
   if (error.trace === undefined) return error.error;
   const lines = error.trace.split('\n').filter((line) => !SOURCE_EXCERPT.test(line));
   const kept: string[] = [];
-  // Stryker disable next-line EqualityOperator: one turn past the end keeps `undefined`, which join writes as nothing and trim drops
   for (let i = 0; i < lines.length; i++) {
     if (FRAME.test(lines[i]!)) {
       let next = i + 1;

@@ -31,7 +31,6 @@ export function judge(matchers: MatcherSpec, outcome: ItemOutcome, path: readonl
   }
   const result = match(matchers, observe(outcome), { numericStrings: root === 'config' && isSysctlPath(path) });
   if (result.pass) return { verdict: 'pass', expected };
-  // Stryker disable next-line ConditionalExpression: an error outcome has no declared field, so the rest is false for it anyway
   const undeclared = outcome.status === 'value' && !outcome.exists && outcome.declared === false;
   return { verdict: 'fail', expected, message: undeclared ? `${result.reason} (no option is declared at this path)` : result.reason };
 }

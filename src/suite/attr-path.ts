@@ -30,7 +30,6 @@ function parseSegments(text: string): { text: string; quoted: boolean }[] {
     if (quoted) {
       i++;
       let closed = false;
-      // Stryker disable next-line EqualityOperator: one turn past the end adds to a segment that is thrown away: the quote is still open
       while (i < text.length) {
         const ch = text[i];
         // A backslash at the very end leaves the quote open: an error either way.
