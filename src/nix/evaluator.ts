@@ -34,6 +34,8 @@ export interface TargetEvaluation {
   nixVersion: string | null;
   /** Why these answers were not stored, when the cache is on but could not keep them. */
   notCached?: string;
+  /** The outcomes of the follow-ups `followUp` asked for, by the index of the item each follows. */
+  followUps?: Map<number, ItemOutcome>;
 }
 
 export interface TargetRequest {
@@ -52,6 +54,12 @@ export interface EvaluateManyOptions {
    * later). The answer kept, and cached, for the item is the traced one.
    */
   traceWanted?: (index: number, item: number, outcome: ItemOutcome) => boolean;
+  /**
+   * An item to evaluate once an item evaluated here has its outcome, in the same process
+   * where it can (see PoolOptions.followUp); cached under its own key. Not asked for
+   * answers from the cache.
+   */
+  followUp?: (index: number, item: number, outcome: ItemOutcome) => EvalItem | undefined;
 }
 
 type Answers = Record<string, ItemOutcome>;
@@ -117,6 +125,7 @@ export class Evaluator {
         reportReads: looked.some((l) => l.cache !== undefined),
         showTrace: toEvaluate.some((index) => looked[index]!.missing.some((i) => requests[index]!.items[i]!.trace)),
         ...(traceSwitch && wanted ? { traceSwitch, traceWanted: (k: number, m: number, outcome: ItemOutcome) => wanted(toEvaluate[k]!, looked[toEvaluate[k]!]!.missing[m]!, outcome) } : {}),
+        ...(options.followUp ? { followUp: (k: number, m: number, outcome: ItemOutcome) => options.followUp!(toEvaluate[k]!, looked[toEvaluate[k]!]!.missing[m]!, outcome) } : {}),
         ...(this.options.signal ? { signal: this.options.signal } : {}),
         onTargetStart: (k) => options.onTargetStart?.(toEvaluate[k]!),
         onTargetDone: (k, run) => {
@@ -124,6 +133,7 @@ export class Evaluator {
           const l = looked[index]!;
           l.missing.forEach((itemIndex, m) => (l.outcomes[itemIndex] = run.outcomes[m]!));
           const result: TargetEvaluation = { outcomes: l.outcomes, fromCache: l.fromCache, processes: run.processes, durationMs: run.durationMs, nixVersion: nix.version };
+          if (run.followUps) result.followUps = new Map(run.followUps.map((f) => [l.missing[f.item]!, f.outcome]));
           // The next run's answers; this run's are final already.
           stored.push(
             this.remember(l, run, nix.version).then((reason) => {
@@ -169,6 +179,7 @@ export class Evaluator {
     if (!manifest.cacheable) return manifest.reason;
     const fresh: Answers = {};
     for (const i of l.missing) if (isCacheable(l.outcomes[i]!)) fresh[l.itemKeys[i]!] = l.outcomes[i]!;
+    for (const f of run.followUps ?? []) if (isCacheable(f.outcome)) fresh[itemKey(f.followUp)] = f.outcome;
     await this.store(l.cache, { dependencies: manifest.dependencies, nixVersion, value: fresh });
     return undefined;
   }

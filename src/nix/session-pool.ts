@@ -12,6 +12,8 @@ export interface PoolTarget {
 
 export interface TargetRun {
   outcomes: ItemOutcome[];
+  /** What `followUp` asked for, with the index of the item each follows. */
+  followUps?: { item: number; followUp: EvalItem; outcome: ItemOutcome }[];
   /** Nix processes this target's items were evaluated in. */
   processes: number;
   /**
@@ -48,6 +50,13 @@ export interface PoolOptions {
    * then evaluated again with its trace at once, in the same process (EvalSession.run).
    */
   traceWanted?: (target: number, item: number, outcome: ItemOutcome) => boolean;
+  /**
+   * An item to evaluate once an item has its outcome, for the same target (a failing
+   * case's full evidence): queued first, so that the process that has just evaluated the
+   * target, with its files already read, usually takes it next. The target is done when
+   * its follow-ups are.
+   */
+  followUp?: (target: number, item: number, outcome: ItemOutcome) => EvalItem | undefined;
   /** Replace a process grown past this after its current unit (default RECYCLE_RSS_BYTES). */
   recycleRssBytes?: number;
   onTargetStart?: (target: number) => void;
@@ -74,6 +83,10 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
   const processes = { started: 0, peak: 0, running: 0 };
   const queue: WorkUnit[] = targets.flatMap((t, target) => (t.items.length ? [{ target, items: t.items.map((_, i) => i), freshProcess: false }] : []));
   const state = targets.map((t) => ({
+    /** The target's items, then its follow-ups. */
+    items: [...t.items],
+    /** Per follow-up, the item it follows. */
+    follows: [] as number[],
     outcomes: new Array<ItemOutcome>(t.items.length),
     left: t.items.length,
     sessions: new Set<EvalSession>(),
@@ -89,8 +102,10 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
   };
   const resultOf = (target: number): TargetRun => {
     const s = state[target]!;
+    const asked = targets[target]!.items.length;
     return {
-      outcomes: s.outcomes,
+      outcomes: s.outcomes.slice(0, asked),
+      ...(s.follows.length ? { followUps: s.follows.map((item, k) => ({ item, followUp: s.items[asked + k]!, outcome: s.outcomes[asked + k]! })) } : {}),
       processes: s.sessions.size,
       ...(s.reads ? { reads: s.reads } : {}),
       ...(s.processStartedAt !== undefined ? { processStartedAt: s.processStartedAt } : {}),
@@ -103,9 +118,18 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
 
   const settle = (unit: WorkUnit, { outcomes, retry }: Isolation) => {
     const s = state[unit.target]!;
-    for (const { item, outcome } of outcomes) s.outcomes[item] = outcome;
-    s.left -= outcomes.length;
-    queue.unshift(...retry);
+    const asked = targets[unit.target]!.items.length;
+    const followUps: number[] = [];
+    for (const { item, outcome } of outcomes) {
+      s.outcomes[item] = outcome;
+      const next = item < asked ? options.followUp?.(unit.target, item, outcome) : undefined;
+      if (next) {
+        followUps.push(s.items.push(next) - 1);
+        s.follows.push(item);
+      }
+    }
+    s.left += followUps.length - outcomes.length;
+    queue.unshift(...retry, ...(followUps.length ? [{ target: unit.target, items: followUps, freshProcess: false }] : []));
     if (s.left === 0) finish(unit.target);
   };
 
@@ -143,9 +167,11 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
           processes.peak = Math.max(processes.peak, ++processes.running);
         }
         s.sessions.add(session);
-        const items = targets[unit.target]!.items;
+        const items = s.items;
         const wanted = options.traceWanted;
-        const retrace: Retrace | undefined = wanted && ((position, result) => wanted(unit.target, unit.items[position]!, stepOutcome(result, false)));
+        // Asked of the target's own items, not of follow-ups.
+        const asked = targets[unit.target]!.items.length;
+        const retrace: Retrace | undefined = wanted && ((position, result) => unit.items[position]! < asked && wanted(unit.target, unit.items[position]!, stepOutcome(result, false)));
         const attempt = await session.run(engineRequest(targets[unit.target]!.base, unit.items.map((i) => items[i]!)), retrace);
         if (s.reads && attempt.reads) mergeReads(s.reads, attempt.reads);
         s.processStartedAt = Math.min(s.processStartedAt ?? Infinity, attempt.processStartedAt);

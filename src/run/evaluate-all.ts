@@ -10,6 +10,8 @@ export interface EvalRequest {
 
 export interface EvalAnswer {
   outcome: ItemOutcome;
+  /** The outcome of the item `followUp` asked for after this one, when it was evaluated. */
+  followUp?: ItemOutcome;
   cached: boolean;
   /** The target's evaluation time shared among its items. */
   durationMs: number;
@@ -22,20 +24,26 @@ export interface EvaluationStats {
   processes: number;
 }
 
+/** What a caller of evaluateAll may add; see EvaluateManyOptions for the last two. */
+export interface EvaluateAllOptions {
+  /** Each target's answers as soon as it is done (request indices), so work on them can go on while Nix evaluates the next target. */
+  onAnswers?: (answered: { index: number; answer: EvalAnswer }[]) => void;
+  /** Whether a request's error, given without its trace, needs the trace. */
+  traceWanted?: (index: number, outcome: ItemOutcome) => boolean;
+  /** An item to evaluate next for a request, given its outcome (its answer's `followUp`). */
+  followUp?: (index: number, outcome: ItemOutcome) => EvalItem | undefined;
+}
+
 /**
  * Evaluate every request: the items of each target together, targets sharing at most
- * `jobs` Nix processes. Answers come back in request order; `onAnswers` gets each
- * target's as soon as it is done (request indices), so work on them can go on while Nix
- * evaluates the next target.
+ * `jobs` Nix processes. Answers come back in request order.
  */
 export async function evaluateAll(
   requests: readonly EvalRequest[],
   evaluator: Evaluator,
   jobs: number,
   events: RunEvents,
-  onAnswers?: (answered: { index: number; answer: EvalAnswer }[]) => void,
-  /** Whether a request's error, given without its trace, needs the trace (see EvaluateManyOptions). */
-  traceWanted?: (index: number, outcome: ItemOutcome) => boolean,
+  { onAnswers, traceWanted, followUp }: EvaluateAllOptions = {},
 ): Promise<{ answers: EvalAnswer[]; stats: EvaluationStats[]; nixVersion: string | null }> {
   const groups = new Map<string, number[]>();
   requests.forEach((r, i) => {
@@ -52,12 +60,14 @@ export async function evaluateAll(
     {
       jobs,
       ...(traceWanted ? { traceWanted: (g: number, k: number, outcome: ItemOutcome) => traceWanted(indexGroups[g]![k]!, outcome) } : {}),
+      ...(followUp ? { followUp: (g: number, k: number, outcome: ItemOutcome) => followUp(indexGroups[g]![k]!, outcome) } : {}),
       onTargetStart: (g) => events.emit({ type: 'target-start', target: targetOf(g).label, items: indexGroups[g]!.length }),
       onTargetEnd: (g, result) => {
         const indices = indexGroups[g]!;
         const share = result.durationMs / indices.length;
         indices.forEach((requestIndex, k) => {
-          answers[requestIndex] = { outcome: result.outcomes[k]!, cached: result.fromCache[k]!, durationMs: share };
+          const next = result.followUps?.get(k);
+          answers[requestIndex] = { outcome: result.outcomes[k]!, ...(next ? { followUp: next } : {}), cached: result.fromCache[k]!, durationMs: share };
         });
         onAnswers?.(indices.map((index) => ({ index, answer: answers[index]! })));
         const allCached = result.processes === 0;

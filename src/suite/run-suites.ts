@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolveEvidence } from '../evidence/evidence.js';
-import { addFullEvidence } from '../evidence/overridden.js';
+import { addFullEvidence, fullEvidenceItem, withFullEvidence } from '../evidence/overridden.js';
 import type { SourceLocator } from '../evidence/source-locator.js';
 import { throwsText } from '../match/throws-text.js';
 import { judge, type Judgement } from '../match/verdict.js';
@@ -83,8 +83,8 @@ export async function runSuites(
   }));
   options.events.emit({ type: 'run-start', cases: planned.length, targets: new Set(requests.map((r) => r.target.key)).size });
   // Judged, and evidence looked up (files read, lines found), for each target as soon as
-  // it is done, while Nix evaluates the next; a failing case's evidence waits for the
-  // full evidence below.
+  // it is done, while Nix evaluates the next; a failing case's evidence waits for its full
+  // evidence.
   const judgements: Judgement[] = [];
   const evidence: Promise<Evidence | undefined>[] = [];
   const lookUpEvidence = (i: number, answer: EvalAnswer) => {
@@ -94,37 +94,37 @@ export async function runSuites(
     // Awaited below, in order; until then a failure must not count as unhandled.
     evidence[i].catch(() => {});
   };
-  const explains = (i: number, answer: EvalAnswer) => {
-    const o = answer.outcome;
-    return judgements[i]!.verdict === 'fail' && o.status === 'value' && o.exists && o.evidence !== null;
-  };
+  const explainsValue = (judgement: Judgement, o: ItemOutcome) => judgement.verdict === 'fail' && o.status === 'value' && o.exists && o.evidence !== null;
+  const explains = (i: number, answer: EvalAnswer) => explainsValue(judgements[i]!, answer.outcome);
   const judgeCase = (i: number, outcome: ItemOutcome) => judge(toEvaluate[i]!.case.matchers, outcome, toEvaluate[i]!.case.path, toEvaluate[i]!.case.root);
+  // The answer a case is judged and explained by: with its full evidence where its
+  // follow-up brought it.
+  const settled = (answer: EvalAnswer) => (answer.followUp ? withFullEvidence(answer, answer.followUp) : answer);
   // An error's whole trace is collected only where its message did not decide: a
   // `throws:` that the message does not match (the trace may), or an error nobody
-  // expected, whose report keeps the trace (errorTrace). Nix gives it at once where it
-  // can (traceWanted); otherwise (a repl that cannot switch traces, an answer cached
-  // without it) in a second pass.
-  const { answers, stats, nixVersion } = await evaluateAll(
-    requests,
-    options.evaluator,
-    options.jobs,
-    options.events,
-    (answered) => {
+  // expected, whose report keeps the trace (errorTrace). A failing case's report explains
+  // its value, with what that value overrode too (its full evidence). Nix gives both at
+  // once, in the same process, where it can (traceWanted, followUp); otherwise (a repl
+  // that cannot switch traces, answers from the cache) in second passes below.
+  const { answers: given, stats, nixVersion } = await evaluateAll(requests, options.evaluator, options.jobs, options.events, {
+    onAnswers: (answered) => {
       for (const { index, answer } of answered) {
-        judgements[index] = judgeCase(index, answer.outcome);
-        if (!explains(index, answer)) lookUpEvidence(index, answer);
+        const a = settled(answer);
+        judgements[index] = judgeCase(index, a.outcome);
+        if (answer.followUp || !explains(index, a)) lookUpEvidence(index, a);
       }
     },
-    (i, outcome) => needsTrace(judgeCase(i, outcome), outcome),
-  );
+    traceWanted: (i, outcome) => needsTrace(judgeCase(i, outcome), outcome),
+    followUp: (i, outcome) => (explainsValue(judgeCase(i, outcome), outcome) ? fullEvidenceItem(requests[i]!.item) : undefined),
+  });
+  const answers = given.map(settled);
   const traced = toEvaluate.flatMap((_, i) => (needsTrace(judgements[i]!, answers[i]!.outcome) ? [i] : []));
   const again = await evaluateAgain(requests, traced, (item) => ({ ...item, trace: true }), options.evaluator, options.jobs, stats);
   traced.forEach((i, k) => {
     answers[i] = { ...answers[i]!, outcome: again[k]!.outcome };
     judgements[i] = judgeCase(i, answers[i]!.outcome);
   });
-  // A failing case's report explains its value: look for what that value overrode too.
-  const explained = toEvaluate.flatMap((_, i) => (explains(i, answers[i]!) ? [i] : []));
+  const explained = toEvaluate.flatMap((_, i) => (explains(i, answers[i]!) && !given[i]!.followUp ? [i] : []));
   await addFullEvidence(requests, answers, explained, options.evaluator, options.jobs, stats);
   for (const i of explained) lookUpEvidence(i, answers[i]!);
   const answerFor = new Map(toEvaluate.map((p, i) => [p, { answer: answers[i]!, judgement: judgements[i]!, evidence: evidence[i]! }]));

@@ -44,6 +44,22 @@ describe('evaluation cache', () => {
     expect(changed.outcomes[0]).toMatchObject({ status: 'value', value: 43 });
   });
 
+  it('keeps a follow-up\'s answer under its own key, with the answers of the target it followed', async () => {
+    const { target } = copyEngineFlake();
+    const cacheDir = tempDir();
+    const [first] = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluateMany([{ target, items: [item(['plain']), item(['text'])] }], {
+      jobs: 1,
+      followUp: (index, i) => (index === 0 && i === 1 ? item(['list']) : undefined),
+    });
+    expect(first!.followUps).toEqual(new Map([[1, expect.objectContaining({ value: [1, 'two', { three: 3 }] })]]));
+    expect(first!.processes).toBe(1);
+
+    const later = await new Evaluator({ timeoutMs: 60_000, cacheDir }).evaluate(target, [item(['list']), item(['plain'])]);
+    expect(later.processes).toBe(0);
+    expect(later.fromCache).toEqual([true, true]);
+    expect(later.outcomes[0]).toMatchObject({ value: [1, 'two', { three: 3 }] });
+  });
+
   it('with the cache off, always evaluates', async () => {
     const { target } = copyEngineFlake();
     const evaluator = new Evaluator({ timeoutMs: 60_000, cacheDir: null });

@@ -128,6 +128,40 @@ describe('evaluateInSessions (many targets, real nix)', () => {
     expect(without.targets[0]!.outcomes[0]).not.toHaveProperty('trace');
   });
 
+  it('evaluates an item\'s follow-up in the same process, before the target is done, and asks nothing of follow-ups', async () => {
+    const asked: [number, number][] = [];
+    const done: number[] = [];
+    const { targets: runs, processes } = await evaluateInSessions(
+      [
+        { base: edge, items: [item(['plain']), item(['text'])] },
+        { base: priorities, items: [item(['limits', 'nofile'])] },
+      ],
+      {
+        jobs: 1,
+        timeoutMs: 60_000,
+        followUp: (target, i, outcome) => {
+          asked.push([target, i]);
+          return target === 0 && i === 1 && outcome.status === 'value' ? item(['list']) : undefined;
+        },
+        onTargetDone: (t, run) => {
+          done.push(t);
+          if (t === 0) expect(run.followUps).toHaveLength(1);
+        },
+      },
+    );
+    expect(processes.started).toBe(1);
+    expect(asked).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ]);
+    expect(runs[0]!.outcomes.map(valueOf)).toEqual([42, 'hello']);
+    expect(runs[0]!.followUps).toEqual([{ item: 1, followUp: item(['list']), outcome: expect.objectContaining({ value: [1, 'two', { three: 3 }] }) }]);
+    expect(runs[1]!.followUps).toBeUndefined();
+    // The follow-up went first in the queue: target 0 was done before target 1 began.
+    expect(done).toEqual([0, 1]);
+  });
+
   it('reports no reads unless asked to', async () => {
     const { targets: runs } = await evaluateInSessions([{ base: priorities, items: [item(['limits', 'nofile'])] }], { jobs: 1, timeoutMs: 60_000 });
     expect(valueOf(runs[0]!.outcomes[0])).toBe(1024);
