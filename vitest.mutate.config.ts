@@ -32,6 +32,7 @@ export default defineConfig({
       'test/nix/search-path.test.ts',
       'test/nix/session-protocol.test.ts',
       'test/report/exposition-format.test.ts',
+      'test/report/junit-xml.test.ts',
       'test/report/markdown-escaping.test.ts',
       'test/suite/attr-path.test.ts',
       'test/suite/load-suite.test.ts',
