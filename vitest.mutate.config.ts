@@ -34,6 +34,7 @@ export default defineConfig({
       'test/report/exposition-format.test.ts',
       'test/report/junit-xml.test.ts',
       'test/report/markdown-escaping.test.ts',
+      'test/report/terminal.test.ts',
       'test/suite/attr-path.test.ts',
       'test/suite/load-suite.test.ts',
       'test/util/compare-text.test.ts',
