@@ -35,6 +35,7 @@ export default defineConfig({
       'test/report/junit-xml.test.ts',
       'test/report/markdown-escaping.test.ts',
       'test/report/terminal.test.ts',
+      'test/report/workflow-commands.test.ts',
       'test/suite/attr-path.test.ts',
       'test/suite/load-suite.test.ts',
       'test/util/compare-text.test.ts',

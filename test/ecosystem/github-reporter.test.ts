@@ -4,13 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { renderComplianceMarkdown } from '../../src/compliance/report/compliance-markdown.js';
 import { findingLocation } from '../../src/compliance/report/finding-location.js';
 import { runComply, type ComplianceResult } from '../../src/compliance/run-comply.js';
-import {
-  escapeData,
-  escapeProperty,
-  formatAnnotation,
-  githubComplianceAnnotations,
-  githubReporter,
-} from '../../src/report/github-reporter.js';
+import { githubComplianceAnnotations, githubReporter } from '../../src/report/github-reporter.js';
 import type { RunResult } from '../../src/result/model.js';
 import { FakeStdout, makeCase, runResult } from '../helpers/results.js';
 import { OFFLINE_FLAKE, REPO, tempDir } from '../helpers/paths.js';
@@ -20,26 +14,6 @@ async function finish(result: RunResult, env: Record<string, string | undefined>
   await githubReporter({ stdout, env }).finish!(result, tempDir());
   return stdout;
 }
-
-describe('GitHub workflow-command escaping', () => {
-  it('escapes %, CR and LF in messages, and also : and , in properties', () => {
-    expect(escapeData('100% a\r\nb: c, d')).toBe('100%25 a%0D%0Ab: c, d');
-    expect(escapeProperty('100% a\r\nb: c, d')).toBe('100%25 a%0D%0Ab%3A c%2C d');
-    expect(formatAnnotation({ level: 'error', file: 'suites/a,b:c.yaml', line: 3, col: 7, title: 'x: y, z', message: 'one\ntwo 5%' })).toBe(
-      '::error file=suites/a%2Cb%3Ac.yaml,line=3,col=7,title=x%3A y%2C z::one%0Atwo 5%25',
-    );
-  });
-
-  it('escapes case names and multi-line Nix errors in a real annotation', async () => {
-    const c = makeCase(1, 'error', { name: 'ports: 22, 80 (100%)', error: 'error: line one\r\nline two' });
-    const out = await finish(runResult([c]));
-    const [line] = out.lines();
-    expect(line).toMatch(/^::error file=suites\/unit\/demo\.yaml,line=11,col=5,title=nixcheck%3A ports%3A 22%2C 80 \(100%25\) \[laptop\]::/);
-    const message = line!.split('::')[2]!;
-    expect(message).not.toMatch(/[\r\n]/);
-    expect(message).toContain('error: error: line one%0D%0Aline two');
-  });
-});
 
 describe('githubReporter', () => {
   it('annotates errors before failures, at most 10, then one notice with the count of the rest', async () => {
