@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult, ControlResult } from '../../src/compliance/evaluate-controls.js';
 import type { ComplianceResult } from '../../src/compliance/run-comply.js';
 import {

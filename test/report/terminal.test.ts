@@ -143,14 +143,14 @@ describe('formatSummaryLine', () => {
 
 describe('formatProblem', () => {
   it('a failure with a with override, its type, why it failed and where the value was defined', () => {
-    const c = makeCase(1, 'fail', { target: { label: 'laptop', with: { a: 1 } }, actualType: 'bool', message: 'expected true', evidence });
+    const c = makeCase(1, 'fail', { target: { label: 'laptop', with: { a: 1 } }, actualType: 'path', message: 'expected true', evidence });
     expect(formatProblem(c, tagged)).toBe(
       [
         '<red>FAIL</red> <bold>case 1</bold> <dim>[laptop]</dim>',
         '  at suites/unit/demo.yaml:11:5 (demo)',
         '  path:     a.b1<dim> with {"a":1}</dim>',
         '  expected: equals true',
-        '  actual:   false (bool)',
+        '  actual:   false (path)',
         '  why:      expected true',
         '  defined:  hosts/laptop.nix:7 (mkForce)',
         '',
