@@ -69,14 +69,13 @@ export function limitAnnotations(annotations: readonly Annotation[], limit = GIT
 // ---------------------------------------------------------------------------
 // nixcheck test
 
-/** Errors (evaluation failed) before failures (wrong value), each in suite order. */
+/** Errors (evaluation failed) before failures (wrong value), each in suite order (sort is stable). */
 export function caseAnnotations(cases: readonly CaseResult[]): Annotation[] {
   const rank = (c: CaseResult) => (c.verdict === 'error' ? 0 : 1);
   return cases
     .filter((c) => c.verdict === 'fail' || c.verdict === 'error')
-    .map((c, i) => ({ c, i }))
-    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
-    .map(({ c }) => ({
+    .sort((a, b) => rank(a) - rank(b))
+    .map((c) => ({
       level: 'error' as const,
       file: c.location.file,
       line: c.location.line,
@@ -129,13 +128,13 @@ export function renderTestSummary(result: RunResult, maxCases = 50): string {
 /**
  * Append to $GITHUB_STEP_SUMMARY, kept under GitHub's 1 MiB per step (what earlier steps of
  * this step wrote counts too): a longer summary is cut at a line and ends with a note that
- * names the full report.
+ * names the full report. Both summaries (tests, compliance) end with a newline.
  */
 async function appendSummary(env: Record<string, string | undefined>, markdown: string, fullReport: string): Promise<string | undefined> {
   const file = env.GITHUB_STEP_SUMMARY;
   if (!file) return undefined;
   const used = await stat(file).then((s) => s.size, () => 0);
-  await appendFile(file, capSummary(markdown.endsWith('\n') ? markdown : `${markdown}\n`, STEP_SUMMARY_LIMIT - used, fullReport));
+  await appendFile(file, capSummary(markdown, STEP_SUMMARY_LIMIT - used, fullReport));
   return file;
 }
 
@@ -143,7 +142,7 @@ export function capSummary(markdown: string, budget: number, fullReport: string)
   if (Buffer.byteLength(markdown) <= budget) return markdown;
   const note = `\n> nixcheck: this summary was cut to stay under GitHub's 1 MiB step summary limit; the full report is ${mdCode(fullReport)}.\n`;
   const room = Math.max(0, budget - Buffer.byteLength(note));
-  const head = Buffer.from(markdown).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
+  const head = Buffer.from(markdown).subarray(0, room).toString('utf8');
   const cut = head.lastIndexOf('\n') + 1;
   return `${head.slice(0, cut)}${note}`;
 }

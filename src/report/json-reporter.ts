@@ -12,7 +12,8 @@ export function jsonReporter(fileName = 'results.json'): Reporter {
         render() {
           const validate = validatorFor('results');
           if (!validate(result)) {
-            throw new Error(`nixcheck produced a result that breaks schemas/results.schema.json: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+            // Ajv sets errors whenever validation fails.
+            throw new Error(`nixcheck produced a result that breaks schemas/results.schema.json: ${JSON.stringify(validate.errors!.slice(0, 3))}`);
           }
           return JSON.stringify(result, null, 2) + '\n';
         },

@@ -1,93 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderComplianceMarkdown } from '../../src/compliance/report/compliance-markdown.js';
 import { findingLocation } from '../../src/compliance/report/finding-location.js';
 import { runComply, type ComplianceResult } from '../../src/compliance/run-comply.js';
-import {
-  escapeData,
-  escapeProperty,
-  formatAnnotation,
-  githubComplianceAnnotations,
-  githubReporter,
-} from '../../src/report/github-reporter.js';
-import type { RunResult } from '../../src/result/model.js';
-import { FakeStdout, makeCase, runResult } from '../helpers/results.js';
+import { githubComplianceAnnotations } from '../../src/report/github-reporter.js';
+import { FakeStdout } from '../helpers/results.js';
 import { OFFLINE_FLAKE, REPO, tempDir } from '../helpers/paths.js';
-
-async function finish(result: RunResult, env: Record<string, string | undefined> = {}) {
-  const stdout = new FakeStdout();
-  await githubReporter({ stdout, env }).finish!(result, tempDir());
-  return stdout;
-}
-
-describe('GitHub workflow-command escaping', () => {
-  it('escapes %, CR and LF in messages, and also : and , in properties', () => {
-    expect(escapeData('100% a\r\nb: c, d')).toBe('100%25 a%0D%0Ab: c, d');
-    expect(escapeProperty('100% a\r\nb: c, d')).toBe('100%25 a%0D%0Ab%3A c%2C d');
-    expect(formatAnnotation({ level: 'error', file: 'suites/a,b:c.yaml', line: 3, col: 7, title: 'x: y, z', message: 'one\ntwo 5%' })).toBe(
-      '::error file=suites/a%2Cb%3Ac.yaml,line=3,col=7,title=x%3A y%2C z::one%0Atwo 5%25',
-    );
-  });
-
-  it('escapes case names and multi-line Nix errors in a real annotation', async () => {
-    const c = makeCase(1, 'error', { name: 'ports: 22, 80 (100%)', error: 'error: line one\r\nline two' });
-    const out = await finish(runResult([c]));
-    const [line] = out.lines();
-    expect(line).toMatch(/^::error file=suites\/unit\/demo\.yaml,line=11,col=5,title=nixcheck%3A ports%3A 22%2C 80 \(100%25\) \[laptop\]::/);
-    const message = line!.split('::')[2]!;
-    expect(message).not.toMatch(/[\r\n]/);
-    expect(message).toContain('error: error: line one%0D%0Aline two');
-  });
-});
-
-describe('githubReporter', () => {
-  it('annotates errors before failures, at most 10, then one notice with the count of the rest', async () => {
-    const cases = [
-      makeCase(0, 'pass'),
-      ...Array.from({ length: 9 }, (_, i) => makeCase(i + 1, 'fail')),
-      makeCase(20, 'skip'),
-      ...Array.from({ length: 4 }, (_, i) => makeCase(i + 30, 'error')),
-    ];
-    const lines = (await finish(runResult(cases))).lines();
-    const errors = lines.filter((l) => l.startsWith('::error '));
-    expect(errors).toHaveLength(10);
-    // the 4 evaluation errors first (suite order), then the first 6 failures
-    expect(errors.map((l) => /line=(\d+)/.exec(l)![1])).toEqual(['40', '41', '42', '43', '11', '12', '13', '14', '15', '16']);
-    expect(lines).toHaveLength(11);
-    expect(lines[10]).toMatch(/^::notice::nixcheck: 3 more failing cases not annotated/);
-  });
-
-  it('prints no count line when everything fits, and nothing at all when all pass', async () => {
-    const some = (await finish(runResult([makeCase(1, 'fail'), makeCase(2, 'pass')]))).lines();
-    expect(some).toHaveLength(1);
-    expect(some[0]).toMatch(/^::error file=suites\/unit\/demo\.yaml,line=11,col=5,title=nixcheck%3A case 1 \[laptop\]::a\.b1%0Aexpected: equals true%0Aactual: false/);
-    expect((await finish(runResult([makeCase(1, 'pass')]))).text).toBe('');
-  });
-
-  it('appends a Markdown summary to $GITHUB_STEP_SUMMARY', async () => {
-    const file = join(tempDir(), 'summary.md');
-    writeFileSync(file, '# earlier step\n');
-    const failing = makeCase(1, 'fail', {
-      evidence: { option: 'a.b1', isDefined: true, priority: 50, priorityName: 'mkForce', source: 'user', definitions: [{ file: '/nix/store/x', origin: 'user', localFile: 'hosts/laptop.nix', line: 7, priority: 50 }], overridden: [], declarations: [] },
-    });
-    await finish(runResult([makeCase(0, 'pass'), failing, makeCase(2, 'error', { expected: 'a | b' })]), { GITHUB_STEP_SUMMARY: file });
-    const md = readFileSync(file, 'utf8');
-    expect(md.startsWith('# earlier step\n## nixcheck test: failed')).toBe(true);
-    expect(md).toContain('| 1 | 1 | 1 | 0 | 3 | 1 (0 from cache) | 1.23 s |');
-    expect(md).toContain('### Failing cases (2)');
-    // errors first; pipes escaped; where defined and where the case is written
-    const rows = md.split('\n').filter((l) => /^\| case \d/.test(l));
-    expect(rows[0]).toContain('a \\| b');
-    expect(rows[0]).toContain('error: error: boom 2');
-    expect(rows[1]).toContain('| equals true | false | hosts/laptop.nix:7 (mkForce) | suites/unit/demo.yaml:11 |');
-  });
-
-  it('writes no summary without $GITHUB_STEP_SUMMARY', async () => {
-    const stdout = new FakeStdout();
-    expect(await githubReporter({ stdout, env: {} }).finish!(runResult([makeCase(1, 'fail')]), tempDir())).toEqual([]);
-  });
-});
 
 describe('githubComplianceAnnotations on the offline example flake', () => {
   let result: ComplianceResult;
