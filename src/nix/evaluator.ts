@@ -115,6 +115,11 @@ export class Evaluator {
     const nix = await detectNix();
     const wanted = options.traceWanted;
     const traceSwitch = traceSwitchOf(nix.version);
+    // The pool numbers targets and items among those it evaluates; callers, among their requests.
+    const inRequest =
+      <T>(ask: (index: number, item: number, outcome: ItemOutcome) => T) =>
+      (k: number, m: number, outcome: ItemOutcome) =>
+        ask(toEvaluate[k]!, looked[toEvaluate[k]!]!.missing[m]!, outcome);
     const stored: Promise<void>[] = [];
     await evaluateInSessions(
       toEvaluate.map((index) => ({ base: requests[index]!.target.base, items: looked[index]!.missing.map((i) => requests[index]!.items[i]!) })),
@@ -124,8 +129,8 @@ export class Evaluator {
         // What Nix reads is what the cache keys its answers by.
         reportReads: looked.some((l) => l.cache !== undefined),
         showTrace: toEvaluate.some((index) => looked[index]!.missing.some((i) => requests[index]!.items[i]!.trace)),
-        ...(traceSwitch && wanted ? { traceSwitch, traceWanted: (k: number, m: number, outcome: ItemOutcome) => wanted(toEvaluate[k]!, looked[toEvaluate[k]!]!.missing[m]!, outcome) } : {}),
-        ...(options.followUp ? { followUp: (k: number, m: number, outcome: ItemOutcome) => options.followUp!(toEvaluate[k]!, looked[toEvaluate[k]!]!.missing[m]!, outcome) } : {}),
+        ...(traceSwitch && wanted ? { traceSwitch, traceWanted: inRequest(wanted) } : {}),
+        ...(options.followUp ? { followUp: inRequest(options.followUp) } : {}),
         ...(this.options.signal ? { signal: this.options.signal } : {}),
         onTargetStart: (k) => options.onTargetStart?.(toEvaluate[k]!),
         onTargetDone: (k, run) => {
