@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { globToRegExp } from '../util/glob.js';
 import { displayPath } from '../util/yaml-source.js';
@@ -71,7 +70,17 @@ export class SourceLocator {
   private readAssignments(file: string): Promise<Assignment[] | undefined> {
     let cached = this.assignments.get(file);
     if (!cached) {
-      cached = readFile(file, 'utf8').then(findAssignments, () => undefined);
+      // Read at once: a run asks for a few hundred small files, each a handful of system
+      // calls, which an asynchronous read turns into as many trips through the thread pool.
+      cached = (async () => {
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          return undefined;
+        }
+        return findAssignments(text);
+      })();
       this.assignments.set(file, cached);
     }
     return cached;

@@ -80,7 +80,7 @@ export async function nixFingerprint(binary: string): Promise<string> {
 /** One cache directory, shared by the evaluations of a run (or of a long-lived API process). */
 export class EvaluationCache {
   private readonly files: FileHashCache;
-  private readonly programs = new Map<string, string>();
+  private readonly programs = new Map<string, Program>();
   private readonly flakeHashes = new Map<string, { startedAt: number; hash: Promise<string> }>();
   private readonly scans: ScanMemo = new Map();
 
@@ -116,7 +116,7 @@ export class EvaluationCache {
     const key = sha256(
       JSON.stringify({
         format: FORMAT,
-        program: this.programHash(target.program),
+        program: this.program(target.program).hash,
         nix,
         request: target.request,
         ambient,
@@ -146,9 +146,8 @@ export class EvaluationCache {
     if (lookup.flake && (await this.flakeHash(lookup.flake.dir, lookup.flake.scope, ended)) !== lookup.flake.fingerprint) {
       return { cacheable: false, reason: `the files of ${lookup.flake.dir} changed while Nix was evaluating` };
     }
-    const engineFiles = program.flatMap((f) => [f, realpathOr(f)]);
     return recordManifest(reads, {
-      engineFiles,
+      engineFiles: this.program(program).files,
       coveredRoots: lookup.coveredRoots,
       ...(lookup.flake?.scope === 'path' ? { pathFlake: lookup.flake.dir } : {}),
       configuresSearchPath: lookup.configuresSearchPath,
@@ -205,15 +204,18 @@ export class EvaluationCache {
     return records;
   }
 
-  /** nixcheck's version and its Nix program, read once. */
-  private programHash(files: readonly string[]): string {
+  /**
+   * nixcheck's own Nix program, once per cache (it does not change under a run): its
+   * hash (with nixcheck's version), part of every key, and its files as given and as resolved (Nix reports either).
+   */
+  private program(files: readonly string[]): Program {
     const memo = files.join('\0');
-    let hash = this.programs.get(memo);
-    if (!hash) {
-      hash = sha256(`${VERSION}\0${files.map((f) => readFileSync(f, 'utf8')).join('\0')}`);
-      this.programs.set(memo, hash);
+    let program = this.programs.get(memo);
+    if (!program) {
+      program = { hash: sha256(`${VERSION}\0${files.map((f) => readFileSync(f, 'utf8')).join('\0')}`), files: files.flatMap((f) => [f, realpathOr(f)]) };
+      this.programs.set(memo, program);
     }
-    return hash;
+    return program;
   }
 
   /**
@@ -233,6 +235,11 @@ export class EvaluationCache {
     started.hash.then(forget, forget);
     return started.hash;
   }
+}
+
+interface Program {
+  hash: string;
+  files: string[];
 }
 
 function realpathOr(path: string): string {

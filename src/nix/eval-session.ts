@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineProcess, type LineProcessExit } from '../process/line-process.js';
 import { stoppingSignal } from '../process/registry.js';
@@ -112,13 +111,13 @@ export class EvalSession {
     const unit = this.nextUnit++;
     const fresh = unit === 0;
     const attempt: UnitAttempt = { items: request.items.map(() => undefined), fresh, traced: this.options.showTrace ?? false, processStartedAt: this.startedAt };
-    await writeFile(join(this.dir.path, `${unit}.json`), JSON.stringify(request));
+    writeFileSync(join(this.dir.path, `${unit}.json`), JSON.stringify(request));
     const timer = setTimeout(() => void this.killFor('timeout'), this.options.timeoutMs);
     const onAbort = () => void this.killFor('cancelled');
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (this.options.signal?.aborted) await this.killFor('cancelled');
-      this.process.write([...(await this.bindFlakes(request.flakeRefs)), ...targetLines(this.nonce, unit, request.flakeRefs.map((ref) => this.flakes.get(ref)!))]);
+      this.process.write([...this.bindFlakes(request.flakeRefs), ...targetLines(this.nonce, unit, request.flakeRefs.map((ref) => this.flakes.get(ref)!))]);
       [attempt.target] = await this.batch(unit, ['t']);
       if (attempt.target?.ok && request.items.length > 0) {
         const all = request.items.map((_, i) => i);
@@ -153,13 +152,13 @@ export class EvalSession {
   }
 
   /** Lines binding the flakes not bound yet; their references go in files, as data. */
-  private async bindFlakes(refs: readonly string[]): Promise<string[]> {
+  private bindFlakes(refs: readonly string[]): string[] {
     const lines: string[] = [];
     for (const ref of refs) {
       if (this.flakes.has(ref)) continue;
       const n = this.flakes.size;
       this.flakes.set(ref, n);
-      await writeFile(join(this.dir.path, `flake-${n}.json`), JSON.stringify(ref));
+      writeFileSync(join(this.dir.path, `flake-${n}.json`), JSON.stringify(ref));
       lines.push(flakeLine(n));
     }
     return lines;

@@ -60,6 +60,7 @@ export interface PoolOptions {
   /** Replace a process grown past this after its current unit (default RECYCLE_RSS_BYTES). */
   recycleRssBytes?: number;
   onTargetStart?: (target: number) => void;
+  /** Called once the worker that finished the target has handed its process the next unit; a throw fails the pool once every target is evaluated. */
   onTargetDone?: (target: number, run: TargetRun) => void;
 }
 
@@ -95,10 +96,27 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
     started: undefined as number | undefined,
     durationMs: 0,
   }));
+  // What the caller does with a finished target (judge it, look up evidence, store it in
+  // the cache) waits until the worker has handed its process the next unit, so that Nix
+  // does not wait for it. Its first failure is the pool's, once the workers are done.
+  const reported: Promise<void>[] = [];
+  let reportFailure: { error: unknown } | undefined;
   const finish = (target: number) => {
     const s = state[target]!;
     s.durationMs = s.started === undefined ? 0 : performance.now() - s.started;
-    options.onTargetDone?.(target, resultOf(target));
+    const run = resultOf(target);
+    reported.push(
+      new Promise((done) =>
+        setImmediate(() => {
+          try {
+            options.onTargetDone?.(target, run);
+          } catch (error) {
+            reportFailure ??= { error };
+          }
+          done();
+        }),
+      ),
+    );
   };
   const resultOf = (target: number): TargetRun => {
     const s = state[target]!;
@@ -183,5 +201,7 @@ export async function evaluateInSessions(targets: readonly PoolTarget[], options
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, queue.length)) }, worker));
+  await Promise.all(reported);
+  if (reportFailure) throw reportFailure.error;
   return { targets: targets.map((_, target) => resultOf(target)), processes: { started: processes.started, peak: processes.peak } };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { renameSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { stoppingSignal, trackTempPath } from '../process/registry.js';
 import { makeTempDir } from '../process/temp.js';
@@ -16,14 +16,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   try {
     // The directory is created only when the write says it is missing: hundreds of cache
     // records a run go into one that exists.
-    await writeFile(tmp, data).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(tmp, data);
-    });
-    await rename(tmp, path);
+    try {
+      writeFileSync(tmp, data);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(tmp, data);
+    }
+    renameSync(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
+    rmSync(tmp, { force: true });
     throw writeError(path, err);
   } finally {
     untrack();

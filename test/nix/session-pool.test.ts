@@ -45,6 +45,24 @@ describe('evaluateInSessions (many targets, real nix)', () => {
     expect(done).toEqual([0, 1, 2, 3]);
   });
 
+  it('hands the process its next target before telling the caller that one is done, and fails with the caller\'s error once all are evaluated', async () => {
+    const events: string[] = [];
+    const run = evaluateInSessions(
+      [0, 1, 2].map(() => ({ base: edge, items: [item(['plain'])] })),
+      {
+        jobs: 1,
+        timeoutMs: 60_000,
+        onTargetStart: (t) => events.push(`start ${t}`),
+        onTargetDone: (t, r) => {
+          events.push(`done ${t}`);
+          if (t === 0) throw new Error(`the caller failed on ${valueOf(r.outcomes[0])}`);
+        },
+      },
+    );
+    await expect(run).rejects.toThrow('the caller failed on 42');
+    expect(events).toEqual(['start 0', 'start 1', 'done 0', 'start 2', 'done 1', 'done 2']);
+  });
+
   it('never loses another target\'s answers when one ends the process', async () => {
     const { targets: runs } = await evaluateInSessions(
       [
