@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
-import { stoppingSignal, trackTempPath } from '../process/registry.js';
+import { stoppingSignal } from '../process/registry.js';
 import { makeTempDir } from '../process/temp.js';
 
 /**
  * Write through a temporary sibling and rename, so a reader never sees half a file. The
  * temporary file is removed on every failure (a full disk must not leave it behind for the
- * next run to trip over), and the error names the file.
+ * next run to trip over), and the error names the file. Synchronous inside: a run writes
+ * hundreds of small cache records, each asynchronous call would be a trip through the
+ * thread pool, and no signal handler can run between the write and the rename.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = temporarySibling(path);
-  const untrack = trackTempPath(tmp);
   try {
     // The directory is created only when the write says it is missing: hundreds of cache
     // records a run go into one that exists.
@@ -25,10 +26,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     }
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the write's error is the one to report
+    }
     throw writeError(path, err);
-  } finally {
-    untrack();
   }
 }
 
