@@ -12,18 +12,11 @@ export interface UserRegex {
   test(text: string): boolean;
 }
 
-const compiled = new Map<string, UserRegex>();
-
 /** Compile a pattern that passed `userRegexProblem` (else this throws its message). */
 export function compileUserRegex(source: string): UserRegex {
-  let regex = compiled.get(source);
-  if (!regex) {
-    const re = compile(source);
-    if (typeof re === 'string') throw new Error(re);
-    regex = { source, test: (text) => re.test(text) };
-    compiled.set(source, regex);
-  }
-  return regex;
+  const re = compile(source);
+  if (typeof re === 'string') throw new Error(re);
+  return { source, test: (text) => re.test(text) };
 }
 
 /** Why `source` is not a regex nixcheck can run, or undefined when it is. */
@@ -82,7 +75,19 @@ function runeRanges(inst: Re2Inst): number[] {
   return orbit;
 }
 
+/** Each pattern compiled once per process: loading checks it, matching runs it, and suites repeat patterns. */
+const compiled = new Map<string, RE2JS | string>();
+
 function compile(source: string): RE2JS | string {
+  let re = compiled.get(source);
+  if (re === undefined) {
+    re = compileOnce(source);
+    compiled.set(source, re);
+  }
+  return re;
+}
+
+function compileOnce(source: string): RE2JS | string {
   try {
     return RE2JS.compile(source);
   } catch (err) {

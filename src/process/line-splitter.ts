@@ -3,12 +3,13 @@ export function lineSplitter(onLine: (line: string) => void): { push(text: strin
   let pending = '';
   return {
     push(text) {
-      pending += text;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
+      const buffered = pending + text;
+      let start = 0;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n', start)) {
+        onLine(buffered.slice(start, nl));
+        start = nl + 1;
       }
+      pending = buffered.slice(start);
     },
     end() {
       if (pending) onLine(pending);
