@@ -24,18 +24,31 @@ export function terminalReporter(options: TerminalOptions = {}): Reporter {
   const showProgress = Boolean(progress.isTTY);
   let targetsDone = 0;
   let targetsTotal = 0;
+  /** Targets started and not ended yet, in the order they started: the newest is shown while it runs. */
+  const running: { target: string; items: number }[] = [];
+  const showRunning = () => {
+    const newest = running[running.length - 1];
+    if (newest) progress.write(`\r\u001b[K${dim(`evaluating ${newest.target} (${newest.items} values)…`)}`);
+  };
 
   return {
     name: 'terminal',
     onEvent(event: RunEvent) {
       if (!showProgress) return;
       if (event.type === 'run-start') targetsTotal = event.targets;
-      if (event.type === 'target-start') progress.write(`\r\u001b[K${dim(`evaluating ${event.target} (${event.items} values)…`)}`);
+      if (event.type === 'target-start') {
+        running.push({ target: event.target, items: event.items });
+        showRunning();
+      }
       if (event.type === 'target-end') {
+        const at = running.findIndex((r) => r.target === event.target);
+        if (at >= 0) running.splice(at, 1);
         targetsDone++;
         progress.write(
           `\r\u001b[K${dim(`[${targetsDone}/${targetsTotal}] ${event.target}: ${event.cached ? 'cached' : `${(event.durationMs / 1000).toFixed(2)} s, ${event.processes} nix process(es)`}`)}\n`,
         );
+        // A target that ended is not the one being evaluated: the others still are.
+        showRunning();
       }
     },
     async finish(result: RunResult) {

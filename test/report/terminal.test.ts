@@ -102,6 +102,27 @@ describe('terminal reporter', () => {
     );
   });
 
+  it('after a finished target, shows again the newest of those still being evaluated', () => {
+    const progress = tty();
+    const reporter = terminalReporter({ out: new FakeStdout(), progress, color: false });
+    reporter.onEvent!({ type: 'run-start', cases: 5, targets: 5 });
+    for (const [target, items] of [['a', 1], ['b', 2], ['c', 3], ['d', 4]] as const) reporter.onEvent!({ type: 'target-start', target, items });
+    const shown = () => progress.text.slice(progress.text.lastIndexOf('\r'));
+    const end = (target: string, cached = false) => reporter.onEvent!({ type: 'target-end', target, items: 1, durationMs: 10, cached, processes: cached ? 0 : 1 });
+    expect(shown()).toBe(`\r${ESC}[Kevaluating d (4 values)…`);
+    end('d');
+    expect(progress.text.endsWith(`\r${ESC}[K[1/5] d: 0.01 s, 1 nix process(es)\n\r${ESC}[Kevaluating c (3 values)…`)).toBe(true);
+    end('a');
+    expect(shown()).toBe(`\r${ESC}[Kevaluating c (3 values)…`);
+    // An answer from the cache, for a target never shown as running.
+    end('e', true);
+    expect(progress.text.endsWith(`\r${ESC}[K[3/5] e: cached\n\r${ESC}[Kevaluating c (3 values)…`)).toBe(true);
+    end('c');
+    expect(shown()).toBe(`\r${ESC}[Kevaluating b (2 values)…`);
+    end('b');
+    expect(shown()).toBe(`\r${ESC}[K[5/5] b: 0.01 s, 1 nix process(es)\n`);
+  });
+
   it('shows no progress when its stream is no terminal', () => {
     const progress = new FakeStdout();
     const reporter = terminalReporter({ out: tty(), progress, color: true });
