@@ -206,7 +206,8 @@ export class EvaluationCache {
 
   /**
    * nixcheck's own Nix program, once per cache (it does not change under a run): its
-   * hash (with nixcheck's version), part of every key, and its files as given and as resolved (Nix reports either).
+   * hash (with nixcheck's version), part of every key, and its files as given and as
+   * resolved (Nix reports either).
    */
   private program(files: readonly string[]): Program {
     const memo = files.join('\0');

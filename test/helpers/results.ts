@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { summarize, type CaseResult, type RunResult } from '../../src/result/model.js';
+import { priorityName } from '../../src/evidence/evidence.js';
+import { summarize, type CaseResult, type Evidence, type RunResult } from '../../src/result/model.js';
 
 /** A stdout that keeps what was written. */
 export class FakeStdout extends Writable {
@@ -30,6 +31,20 @@ export function makeCase(i: number, verdict: CaseResult['verdict'], extra: Parti
     durationMs: 1,
     cached: false,
     ...extra,
+  };
+}
+
+/** The evidence of `option` defined once by the user, in hosts/laptop.nix at `line`, with `priority`. */
+export function userEvidence(option: string, line: number, priority: number): Evidence {
+  return {
+    option,
+    isDefined: true,
+    priority,
+    priorityName: priorityName(priority),
+    source: 'user',
+    definitions: [{ file: '/nix/store/x-source/hosts/laptop.nix', origin: 'user', localFile: 'hosts/laptop.nix', line, priority }],
+    overridden: [],
+    declarations: [],
   };
 }
 

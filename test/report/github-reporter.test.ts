@@ -19,9 +19,9 @@ import {
   formatAnnotation,
   type Annotation,
 } from '../../src/report/github-reporter.js';
-import type { Evidence, RunResult } from '../../src/result/model.js';
+import type { RunResult } from '../../src/result/model.js';
 import { tempDir } from '../helpers/paths.js';
-import { FakeStdout, makeCase, runResult } from '../helpers/results.js';
+import { FakeStdout, makeCase, runResult, userEvidence } from '../helpers/results.js';
 
 async function finish(result: RunResult, env: Record<string, string | undefined> = {}) {
   const stdout = new FakeStdout();
@@ -29,16 +29,7 @@ async function finish(result: RunResult, env: Record<string, string | undefined>
   return stdout;
 }
 
-const evidence: Evidence = {
-  option: 'a.b1',
-  isDefined: true,
-  priority: 50,
-  priorityName: 'mkForce',
-  source: 'user',
-  definitions: [{ file: '/nix/store/x', origin: 'user', localFile: 'hosts/laptop.nix', line: 7, priority: 50 }],
-  overridden: [],
-  declarations: [],
-};
+const evidence = userEvidence('a.b1', 7, 50);
 
 describe('annotations of failing cases', () => {
   it('escapes case names and multi-line Nix errors in a real annotation', async () => {
@@ -162,7 +153,7 @@ describe('githubReporter', () => {
     const file = join(tempDir(), 'summary.md');
     writeFileSync(file, '# earlier step\n');
     const failing = makeCase(1, 'fail', {
-      evidence: { option: 'a.b1', isDefined: true, priority: 50, priorityName: 'mkForce', source: 'user', definitions: [{ file: '/nix/store/x', origin: 'user', localFile: 'hosts/laptop.nix', line: 7, priority: 50 }], overridden: [], declarations: [] },
+      evidence,
     });
     await finish(runResult([makeCase(0, 'pass'), failing, makeCase(2, 'error', { expected: 'a | b' })]), { GITHUB_STEP_SUMMARY: file });
     const md = readFileSync(file, 'utf8');

@@ -4,18 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildJunit, junitReporter } from '../../src/report/junit-reporter.js';
-import type { Evidence } from '../../src/result/model.js';
-import { makeCase, runResult } from '../helpers/results.js';
+import { makeCase, runResult, userEvidence } from '../helpers/results.js';
 
-const evidence: Evidence = {
-  option: 'a.b2',
-  isDefined: true,
-  priority: 100,
-  source: 'user',
-  definitions: [{ file: '/nix/store/x-source/hosts/laptop.nix', origin: 'user', localFile: 'hosts/laptop.nix', line: 9, priority: 100 }],
-  overridden: [],
-  declarations: [],
-};
+const evidence = userEvidence('a.b2', 9, 100);
 
 /** The lines of the <testcase> named `name`, up to its end tag. */
 function testCase(xml: string, name: string): string {

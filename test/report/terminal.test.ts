@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatProblem, formatSummaryLine, terminalReporter } from '../../src/report/terminal-reporter.js';
-import type { Evidence } from '../../src/result/model.js';
-import { FakeStdout, makeCase, runResult } from '../helpers/results.js';
+import { FakeStdout, makeCase, runResult, userEvidence } from '../helpers/results.js';
 
 const ESC = '\u001b';
 
@@ -10,15 +9,7 @@ function tty(): FakeStdout & { isTTY: boolean } {
   return Object.assign(new FakeStdout(), { isTTY: true });
 }
 
-const evidence: Evidence = {
-  option: 'a.b1',
-  isDefined: true,
-  priority: 50,
-  source: 'user',
-  definitions: [{ file: '/nix/store/x', origin: 'user', localFile: 'hosts/laptop.nix', line: 7, priority: 50 }],
-  overridden: [],
-  declarations: [],
-};
+const evidence = userEvidence('a.b1', 7, 50);
 
 /** Marks each paint with its name, so a test sees which text got which color. */
 const tagged = { red: (t: string) => `<red>${t}</red>`, green: (t: string) => `<green>${t}</green>`, yellow: (t: string) => `<yellow>${t}</yellow>`, dim: (t: string) => `<dim>${t}</dim>`, bold: (t: string) => `<bold>${t}</bold>` };

@@ -28,6 +28,12 @@ describe('GitHub workflow-command escaping', () => {
   });
 });
 
+/** A guard whose token is `T`, with each write it makes kept apart. */
+function guardWithWrites() {
+  const writes: string[] = [];
+  return { writes, guard: guardWorkflowCommands((t) => void writes.push(t), () => 'T') };
+}
+
 describe('the workflow-command guard', () => {
   it('wraps only blocks where a line could be a command, and keeps commands it is asked to write', () => {
     let out = '';
@@ -52,8 +58,7 @@ describe('the workflow-command guard', () => {
   });
 
   it('holds an unfinished line until its end, or until flushed; a flush with nothing held writes nothing', () => {
-    const writes: string[] = [];
-    const guard = guardWorkflowCommands((t) => void writes.push(t), () => 'T');
+    const { writes, guard } = guardWithWrites();
     guard.write('no end');
     expect(writes).toEqual([]);
     guard.write(' yet\nnext');
@@ -66,16 +71,14 @@ describe('the workflow-command guard', () => {
   });
 
   it('a held line that could be a command is wrapped when flushed, ended with a newline', () => {
-    const writes: string[] = [];
-    const guard = guardWorkflowCommands((t) => void writes.push(t), () => 'T');
+    const { writes, guard } = guardWithWrites();
     guard.write('::error::x');
     guard.flush();
     expect(writes).toEqual(['::stop-commands::T\n::error::x\n::T::\n']);
   });
 
   it('a line after a carriage return or a tab counts as a possible command, `:` alone does not', () => {
-    const writes: string[] = [];
-    const guard = guardWorkflowCommands((t) => void writes.push(t), () => 'T');
+    const { writes, guard } = guardWithWrites();
     guard.write('a\r::error::x\n');
     guard.write('\t::warning::y\n');
     guard.write('a::b\n: :\n');
@@ -83,8 +86,7 @@ describe('the workflow-command guard', () => {
   });
 
   it('its own commands end the held line first, and get a newline only when they lack one', () => {
-    const writes: string[] = [];
-    const guard = guardWorkflowCommands((t) => void writes.push(t), () => 'T');
+    const { writes, guard } = guardWithWrites();
     guard.write('held');
     guard.command('::notice::a\n');
     guard.command('::notice::b');
